@@ -1,1 +1,12 @@
-export {};
+export * from "./errors.ts";
+export * from "./ids.ts";
+export * from "./model.ts";
+export * from "./model-router.ts";
+export * from "./ports.ts";
+export * from "./replicas.ts";
+export * from "./integrations.ts";
+export * from "./inbound.ts";
+export * from "./responder.ts";
+export * from "./api-keys.ts";
+export * from "./clock.ts";
+export * from "./reconciler.ts";

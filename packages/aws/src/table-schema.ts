@@ -1,0 +1,22 @@
+/**
+ * The single-table layout. Correctness never depends on DynamoDB TTL or transactions (the local
+ * emulator has neither): uniqueness and idempotency use conditional writes, every expiring item
+ * carries `expiresAt` (epoch seconds) that reads honour, and TTL only cleans up.
+ *
+ *   RP#{id}             RP     replica            gsi1: OWNER#{owner}#RP  / {createdAt}#{id}
+ *   INT#{id}            INT    integration        gsi1: OWNER#{owner}#INT / {createdAt}#{id}; gsi2: INTS / {createdAt}#{id}
+ *   INT#{id}            CHAN#{chat}  chat the bot was seen in
+ *   BOT#{platform}#{bot} BOT   which integration holds a bot
+ *   DLV#{int}#{key}     DLV    one platform message: claim, answer, parts sent, outcome
+ *                              gsi1: CONV#{int}#{conversation} / {at}#{key}; gsi2: EVT#{int} / {at}#{key}
+ *   KEY#{sha256}        KEY    API key            gsi1: OWNER#{owner}#KEY / {createdAt}; gsi2: KEYS / {createdAt}
+ */
+export const TABLE_KEYS = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  indexes: {
+    gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+    gsi2: { partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  },
+  ttlAttribute: "expiresAt",
+} as const;

@@ -1,0 +1,143 @@
+/** The records Patchbay keeps and the messages that move between ingress and responder. */
+
+export type Platform = "telegram" | "slack" | "discord";
+export const PLATFORMS: readonly Platform[] = ["telegram", "slack", "discord"];
+
+/** Which group/channel messages get an answer; direct messages are answered unless `none`. */
+export type Scope = "all" | "mentions" | "none";
+
+export type IntegrationStatus = "active" | "inactive" | "pending" | "error";
+
+/** Whether the platform currently delivers to our webhook. */
+export type Registration = "ok" | "pending" | "error";
+
+export interface Replica {
+  id: string;
+  owner: string;
+  name: string;
+  instructions: string;
+  model: string;
+  greeting: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LastError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface BotIdentity {
+  id: string;
+  username: string;
+  /** Platform extras kept for the responder and validate (never secrets). */
+  [extra: string]: unknown;
+}
+
+export interface ChannelRef {
+  id: string;
+  name: string;
+}
+
+export interface Integration {
+  id: string;
+  owner: string;
+  platform: Platform;
+  replicaId: string;
+  name: string;
+  active: boolean;
+  registration: Registration;
+  bot: BotIdentity;
+  channelIds: string[];
+  channels: ChannelRef[];
+  guildId: string | null;
+  guildName: string | null;
+  workspaceId: string | null;
+  workspaceName: string | null;
+  mention: string | null;
+  scope: Scope;
+  threadAutoCreate: boolean;
+  welcomeMessage: string | null;
+  /** Last four characters of the bot token, for the masked display. */
+  tokenLast4: string;
+  messageCount: number;
+  connectedAt: string;
+  lastMessageAt: string | null;
+  lastError: LastError | null;
+  validatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The status the API shows, derived from the switches that make it. */
+export function integrationStatus(integration: Pick<Integration, "active" | "registration">): IntegrationStatus {
+  if (integration.registration === "error") return "error";
+  if (integration.registration === "pending") return "pending";
+  return integration.active ? "active" : "inactive";
+}
+
+/** A platform message normalised by ingress: everything the responder needs, nothing secret. */
+export interface InboundMessage {
+  /** Identity of the platform message within the integration; one answer per key. */
+  key: string;
+  /** Where the conversation lives (chat, channel or thread), used for history and ordering. */
+  conversationId: string;
+  chatId: string;
+  /** Direct messages bypass channel filters and mention rules. */
+  isDirect: boolean;
+  messageId: string;
+  /** Thread the answer belongs in, if the platform has threads. */
+  threadId: string | null;
+  userId: string;
+  userName: string;
+  text: string;
+  /** ISO time the platform says the message was sent. */
+  sentAt: string;
+  /** Platform-specific reply details the responder's platform client needs (never secrets). */
+  reply: Record<string, unknown>;
+}
+
+/** What ingress enqueues for the responder. */
+export interface ReplyJob {
+  integrationId: string;
+  platform: Platform;
+  message: InboundMessage;
+  /** Answer with the integration's welcome message or the replica's greeting instead of the model. */
+  greeting?: boolean;
+  receivedAt: string;
+}
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+  /** Speaker name for user messages, kept out of the text itself. */
+  name?: string;
+}
+
+/** An entry of an integration's activity log. */
+export type ActivityEvent =
+  | (ActivityBase & { type: "replied"; latencyMs: number; messageIds: string[] })
+  | (ActivityBase & { type: "ignored"; reason: IgnoreReason })
+  | (ActivityBase & { type: "failed"; error: LastError })
+  | (ActivityBase & { type: "processing" });
+
+export interface ActivityBase {
+  id: string;
+  at: string;
+  chatId: string;
+  userId: string;
+  text: string;
+}
+
+export type IgnoreReason =
+  | "integration_inactive"
+  | "scope_none"
+  | "channel_not_allowed"
+  | "not_addressed"
+  | "own_message"
+  | "bot_message"
+  | "unsupported_event"
+  | "empty_message";

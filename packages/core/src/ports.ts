@@ -1,0 +1,257 @@
+/**
+ * The small interfaces the domain depends on. Adapters (DynamoDB, SQS, Secrets Manager, the local
+ * runtime, the platforms, the model providers) implement them; the domain never sees their SDKs.
+ */
+import type {
+  ActivityEvent,
+  ChannelRef,
+  ChatMessage,
+  IgnoreReason,
+  InboundMessage,
+  Integration,
+  LastError,
+  Platform,
+  Replica,
+  ReplyJob,
+} from "./model.ts";
+
+/** Wall-clock time, injectable so tests control expiry and latency. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms` milliseconds (tests may make this instant). */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ReplicaStore {
+  /** Stores a new replica. */
+  createReplica(replica: Replica): Promise<void>;
+  /** The owner's replica, or undefined when it does not exist or belongs to someone else. */
+  getReplica(owner: string, id: string): Promise<Replica | undefined>;
+  /** All replicas of an owner, oldest first. */
+  listReplicas(owner: string): Promise<Replica[]>;
+  /** Overwrites an existing replica; false when it no longer exists. */
+  saveReplica(replica: Replica): Promise<boolean>;
+  /** Deletes the replica; false when it did not exist. */
+  deleteReplica(owner: string, id: string): Promise<boolean>;
+}
+
+export interface IntegrationFilter {
+  platform?: Platform | undefined;
+  replicaId?: string | undefined;
+}
+
+/** Outcome of claiming a bot for an integration: one bot, one integration. */
+export type BotClaim = { claimed: true } | { claimed: false; holder: string };
+
+export interface IntegrationStore {
+  /** Atomically reserves a platform bot for an integration, or names the integration holding it. */
+  claimBot(platform: Platform, botId: string, integrationId: string): Promise<BotClaim>;
+  /** Frees a bot claim held by this integration (no-op if someone else holds it). */
+  releaseBot(platform: Platform, botId: string, integrationId: string): Promise<void>;
+  /** Stores a new integration. */
+  createIntegration(integration: Integration): Promise<void>;
+  /** The integration with this id, whoever owns it (ingress has no owner). */
+  getIntegration(id: string): Promise<Integration | undefined>;
+  /** One page of an owner's integrations, oldest first, with the filtered total. */
+  listIntegrations(owner: string, filter: IntegrationFilter, page: PageRequest): Promise<Page<Integration>>;
+  /** Every integration (for the reconciler), page by page. */
+  scanIntegrations(page: PageRequest): Promise<Page<Integration>>;
+  /** Overwrites the mutable settings of an integration; false when it no longer exists. */
+  saveIntegration(integration: Integration): Promise<boolean>;
+  /** Counts a reply: message_count + 1 and last_message_at, without touching other fields. */
+  recordReply(id: string, at: string): Promise<void>;
+  /** Sets or clears last_error and the registration state, without touching other fields. */
+  setRegistration(id: string, registration: Integration["registration"], lastError: LastError | null, at: string): Promise<void>;
+  /** Deletes an integration record. */
+  deleteIntegration(id: string): Promise<void>;
+  /** Remembers a chat the bot was seen in (platforms with no listing API). */
+  rememberChannel(integrationId: string, channel: SeenChannel): Promise<void>;
+  /** Chats the bot was seen in, most recent first. */
+  seenChannels(integrationId: string): Promise<SeenChannel[]>;
+}
+
+export interface SeenChannel extends ChannelRef {
+  isPrivate: boolean;
+  memberCount?: number | undefined;
+  lastSeenAt: string;
+}
+
+/** What the responder learns when it claims a message. */
+export type DeliveryClaim =
+  | { state: "claimed"; answer: string | null; partsSent: number; messageIds: string[] }
+  | { state: "done" }
+  | { state: "busy"; retryInMs: number };
+
+export interface DeliveryStore {
+  /** Logs a message ingress chose not to answer (first record of that message wins). */
+  recordIgnored(integrationId: string, message: InboundMessage, reason: IgnoreReason, at: string): Promise<void>;
+  /** Takes a message for answering exactly once; a finished or leased message is reported as such. */
+  claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim>;
+  /** Keeps the generated answer so a redelivery sends the same text. */
+  saveAnswer(integrationId: string, key: string, answer: string): Promise<void>;
+  /** Records a sent part; the last part also marks the message done with its latency. */
+  recordPartSent(integrationId: string, key: string, messageId: string, done: { latencyMs: number } | null): Promise<void>;
+  /** Marks a message failed for good (after the last attempt). */
+  recordFailure(integrationId: string, key: string, error: LastError): Promise<void>;
+  /** The integration's activity, newest first. */
+  listEvents(integrationId: string, page: PageRequest, now: number): Promise<Page<ActivityEvent>>;
+  /** The last answered exchanges of a conversation, oldest first, as chat turns. */
+  recentTurns(integrationId: string, conversationId: string, maxExchanges: number, now: number): Promise<ChatMessage[]>;
+}
+
+export interface ApiKeyRecord {
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+  owner: string;
+  /** First characters of the key, to tell keys apart in listings. */
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface ApiKeyStore {
+  /** Stores a key record; false when that hash already exists. */
+  putApiKey(record: ApiKeyRecord): Promise<boolean>;
+  /** The record for a key hash, revoked or not. */
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Keys of an owner. */
+  listApiKeys(owner: string): Promise<ApiKeyRecord[]>;
+  /** Whether any key exists at all (first start generates one). */
+  hasAnyApiKey(): Promise<boolean>;
+  /** Marks a key revoked; false when no such key. */
+  revokeApiKey(hash: string, at: string): Promise<boolean>;
+}
+
+/** Everything Patchbay keeps, one single-table store. */
+export interface Store extends ReplicaStore, IntegrationStore, DeliveryStore, ApiKeyStore {
+  /** Cheap round trip for /health. */
+  ping(): Promise<void>;
+}
+
+export interface EnqueueOptions {
+  /** Messages with the same group are delivered in order, one at a time (one chat = one group). */
+  groupId: string;
+  /** Same id within the dedupe window is accepted once. */
+  dedupeId: string;
+}
+
+/** Durable hand-off from ingress to the responder. */
+export interface MessageQueue {
+  /** Durably accepts a job; resolves only once it will survive a crash. */
+  enqueue(job: ReplyJob, options: EnqueueOptions): Promise<void>;
+  /** Cheap reachability check for /health. */
+  ping(): Promise<void>;
+}
+
+/** Secrets of one integration: bot tokens, signing secrets, webhook secrets. */
+export type SecretBundle = Record<string, string>;
+
+/** Encrypted storage for secrets; the only place they exist outside memory. */
+export interface TokenVault {
+  /** Creates or replaces the secrets of an integration. */
+  put(integrationId: string, secrets: SecretBundle): Promise<void>;
+  /** The secrets of an integration, or undefined if none. */
+  get(integrationId: string): Promise<SecretBundle | undefined>;
+  /** Removes the secrets for good. */
+  delete(integrationId: string): Promise<void>;
+}
+
+export interface CompletionRequest {
+  /** Provider-local model name (after the `provider/` prefix). */
+  model: string;
+  messages: ChatMessage[];
+}
+
+/** A language-model provider that answers a conversation. */
+export interface ReplicaModel {
+  /** Returns the assistant's answer; throws ModelError. */
+  complete(request: CompletionRequest): Promise<string>;
+}
+
+/** Where and how a reply goes out on a platform. */
+export interface OutboundContext {
+  integration: Integration;
+  secrets: SecretBundle;
+  message: InboundMessage;
+}
+
+export interface SentPart {
+  messageId: string;
+}
+
+/** The responder's side of a platform: typing, formatting and sending. */
+export interface PlatformClient {
+  /** Shows a typing/thinking signal; returns a function that stops it. Never throws. */
+  startTyping(context: OutboundContext): () => void;
+  /** Splits an answer into the parts the platform accepts, in order. */
+  split(answer: string): string[];
+  /** Sends one part; `index` 0 is the first part. Throws PlatformCallError. */
+  sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
+}
+
+export interface ConnectRequest {
+  botToken: string;
+  /** Platform-specific inputs (signing secret, guild or workspace id, ...). */
+  options: Record<string, unknown>;
+}
+
+/** What the platform told us about a bot when its credentials were checked. */
+export interface Connection {
+  bot: Integration["bot"];
+  /** Secrets to keep in the vault (the bot token included). */
+  secrets: SecretBundle;
+  /** Record fields the platform decides (guild name, workspace, channels...). */
+  fields: Partial<Pick<Integration, "guildId" | "guildName" | "workspaceId" | "workspaceName" | "channels" | "mention">>;
+  /** Non-fatal observations to show the user. */
+  warnings: string[];
+}
+
+export interface ValidationReport {
+  warnings: string[];
+}
+
+export interface TestDelivery {
+  messageId: string;
+}
+
+/** The control-plane side of a platform: credentials, webhook registration, channels. */
+export interface PlatformConnector {
+  readonly platform: Platform;
+  /** Checks credentials with the platform; throws PlatformCallError (nothing is stored on failure). */
+  connect(request: ConnectRequest): Promise<Connection>;
+  /** Points the platform at our webhook; throws PlatformCallError (retryable ones leave the integration pending). */
+  register(integration: Integration, secrets: SecretBundle, webhookUrl: string): Promise<void>;
+  /** Re-checks credentials and registration; throws PlatformCallError when invalid. */
+  validate(integration: Integration, secrets: SecretBundle, webhookUrl: string): Promise<ValidationReport>;
+  /** Sends a real message to a chat. */
+  sendTest(integration: Integration, secrets: SecretBundle, channelId: string | undefined, text: string): Promise<TestDelivery>;
+  /** Channels the bot can answer in. */
+  listChannels(integration: Integration, secrets: SecretBundle): Promise<SeenChannel[]>;
+  /** Undoes registration at the platform (best effort is the caller's decision). */
+  unregister(integration: Integration, secrets: SecretBundle): Promise<void>;
+}
+
+/** Logging that never sees secrets: callers pass ids and codes, not payloads. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A platform's webhook endpoint on web-standard Request/Response: verify, normalise, filter, enqueue, acknowledge. */
+export interface WebhookIngress {
+  /** Answers the platform's POST for one integration. */
+  handle(request: Request, integrationId: string): Promise<Response>;
+}

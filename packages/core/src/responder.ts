@@ -1,0 +1,148 @@
+import { PatchbayError, PlatformCallError } from "./errors.ts";
+import type { ChatMessage, Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
+import type { ModelRouter } from "./model-router.ts";
+import type { Clock, Logger, OutboundContext, PlatformClient, Store, TokenVault } from "./ports.ts";
+
+export interface ResponderDeps {
+  store: Store;
+  vault: TokenVault;
+  clock: Clock;
+  logger: Logger;
+  models: ModelRouter;
+  platforms: Partial<Record<Platform, PlatformClient>>;
+  /** How long one worker holds a message before another may take it over. */
+  leaseMs: number;
+  /** Longest total wait on platform rate limits within one attempt; longer waits go back to the queue. */
+  rateLimitBudgetMs: number;
+  /** How many earlier exchanges of the conversation go to the model. */
+  historyExchanges: number;
+}
+
+export interface Attempt {
+  /** 1 for the first delivery of the job. */
+  number: number;
+  /** No retry follows if this attempt fails. */
+  final: boolean;
+}
+
+/** Thrown when the job should come back later (another worker holds it, or a long rate limit). */
+export class RetryLaterError extends PatchbayError {
+  readonly retryInMs: number;
+
+  constructor(message: string, retryInMs: number) {
+    super("RATE_LIMITED", message);
+    this.retryInMs = retryInMs;
+  }
+}
+
+export type Responder = ReturnType<typeof createResponder>;
+
+/** Answers one queued message exactly once: claim, generate (or reuse) the answer, send the parts not yet sent. */
+export function createResponder(deps: ResponderDeps) {
+  const { store, vault, clock, logger } = deps;
+
+  const generate = async (integration: Integration, replica: Replica, job: ReplyJob, context: OutboundContext, client: PlatformClient) => {
+    const { provider, model } = deps.models.resolve(replica.model);
+    const history = await store.recentTurns(integration.id, job.message.conversationId, deps.historyExchanges, clock.now());
+    const messages: ChatMessage[] = [
+      { role: "system", content: systemPrompt(replica) },
+      ...history,
+      userTurn(job),
+    ];
+    const stopTyping = client.startTyping(context);
+    try {
+      return await provider.complete({ model, messages });
+    } finally {
+      stopTyping();
+    }
+  };
+
+  /** Sends one part, waiting out rate limits the platform announces while the budget lasts. */
+  const sendWithRateLimits = async (client: PlatformClient, context: OutboundContext, part: string, index: number) => {
+    let waited = 0;
+    for (;;) {
+      try {
+        return await client.sendPart(context, part, index);
+      } catch (error) {
+        if (!(error instanceof PlatformCallError) || error.code !== "RATE_LIMITED") throw error;
+        const wait = error.retryAfterMs ?? 1000;
+        if (waited + wait > deps.rateLimitBudgetMs) throw new RetryLaterError(error.message, wait);
+        logger.warn("platform rate limit, waiting", { integration_id: context.integration.id, wait_ms: wait });
+        await clock.sleep(wait);
+        waited += wait;
+      }
+    }
+  };
+
+  const run = async (job: ReplyJob): Promise<void> => {
+    const integration = await store.getIntegration(job.integrationId);
+    if (!integration) {
+      logger.info("integration gone, dropping job", { integration_id: job.integrationId });
+      return;
+    }
+    const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
+    if (claim.state === "done") return;
+    if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs);
+
+    const client = deps.platforms[integration.platform];
+    if (!client) throw new PatchbayError("PLATFORM_ERROR", `No ${integration.platform} client in this deployment.`);
+    const secrets = await vault.get(integration.id);
+    if (!secrets) throw new PatchbayError("INTERNAL", `The secrets of integration "${integration.id}" are missing.`);
+    const context: OutboundContext = { integration, secrets, message: job.message };
+
+    let answer = claim.answer;
+    if (answer === null) {
+      const replica = await store.getReplica(integration.owner, integration.replicaId);
+      if (!replica) throw new PatchbayError("NOT_FOUND", `Replica "${integration.replicaId}" no longer exists.`);
+      answer = job.greeting
+        ? (integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`)
+        : await generate(integration, replica, job, context, client);
+      await store.saveAnswer(integration.id, job.message.key, answer);
+    }
+
+    const parts = client.split(answer);
+    for (let index = claim.partsSent; index < parts.length; index++) {
+      const sent = await sendWithRateLimits(client, context, parts[index]!, index);
+      const last = index === parts.length - 1;
+      const latencyMs = clock.now() - Date.parse(job.receivedAt);
+      await store.recordPartSent(integration.id, job.message.key, sent.messageId, last ? { latencyMs } : null);
+    }
+    await store.recordReply(integration.id, new Date(clock.now()).toISOString());
+    logger.info("replied", { integration_id: integration.id, key: job.message.key, parts: parts.length });
+  };
+
+  return {
+    /** Processes a job; throws to have the queue retry it. The final failed attempt is logged as `failed`. */
+    async respond(job: ReplyJob, attempt: Attempt): Promise<void> {
+      try {
+        await run(job);
+      } catch (error) {
+        const lastError: LastError = {
+          code: error instanceof PatchbayError ? error.code : "INTERNAL",
+          message: error instanceof PatchbayError ? error.message : "Unexpected failure while answering.",
+          at: new Date(clock.now()).toISOString(),
+        };
+        logger.warn("answer attempt failed", {
+          integration_id: job.integrationId,
+          key: job.message.key,
+          attempt: attempt.number,
+          code: lastError.code,
+          ...(error instanceof PatchbayError ? {} : { error: String(error) }),
+        });
+        if (attempt.final) await store.recordFailure(job.integrationId, job.message.key, lastError);
+        throw error;
+      }
+    },
+  };
+}
+
+/** The replica's instructions are the system message; a bare replica at least knows its name. */
+function systemPrompt(replica: Replica): string {
+  return replica.instructions.trim() || `You are ${replica.name}.`;
+}
+
+/** The person's text exactly as written; who said it travels in `name`. */
+function userTurn(job: ReplyJob): ChatMessage {
+  const name = job.message.userName.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
+  return { role: "user", content: job.message.text, ...(name ? { name } : {}) };
+}

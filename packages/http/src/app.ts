@@ -1,0 +1,105 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { PLATFORMS, newId } from "@patchbay/core";
+import type { Platform } from "@patchbay/core";
+import { jsonBodyGuard } from "./body-guard.ts";
+import type { AppEnv, HttpDeps } from "./context.ts";
+import { renderDocsPage } from "./docs-page.ts";
+import { createErrorHandler, errorResponse } from "./http-errors.ts";
+import { integrationRoutes } from "./integration-routes.ts";
+import { validationHook } from "./openapi.ts";
+import { replicaRoutes } from "./replica-routes.ts";
+import { Health } from "./schemas.ts";
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The REST API: /v1, /health, /openapi.json and /docs. */
+export function createApiApp(deps: HttpDeps) {
+  const app = base(deps);
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      tags: ["Health"],
+      summary: "Store and queue reachability (no auth)",
+      responses: {
+        200: { content: { "application/json": { schema: Health } }, description: "Healthy" },
+        503: { content: { "application/json": { schema: Health } }, description: "Store or queue unreachable" },
+      },
+    }),
+    async (c) => {
+      const [store, queue] = await Promise.all([reachable(() => deps.store.ping()), reachable(() => deps.queue.ping())]);
+      const healthy = store && queue;
+      return c.json({ status: healthy ? ("ok" as const) : ("degraded" as const), store, queue }, healthy ? 200 : 503);
+    },
+  );
+
+  app.use("/v1/*", jsonBodyGuard, async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    c.set("owner", await deps.apiKeys.authenticate(match?.[1]));
+    await next();
+  });
+  app.route("/v1/replicas", replicaRoutes(deps));
+  app.route("/v1", integrationRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  const document = {
+    openapi: "3.1.0",
+    info: {
+      title: "Patchbay",
+      version: "1.0.0",
+      description: "Connect AI replicas to Telegram, Slack and Discord. Every /v1 route needs a bearer API key.",
+    },
+    security: [{ bearer: [] }],
+  };
+  app.doc31("/openapi.json", document);
+  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(document) as never)));
+  return app;
+}
+
+/** The platform webhooks: POST /webhooks/{platform}/{integration_id}, verified by each platform's ingress. */
+export function createWebhookApp(deps: HttpDeps) {
+  const app = base(deps);
+  app.post("/webhooks/:platform/:id", async (c) => {
+    const platform = c.req.param("platform") as Platform;
+    const ingress = PLATFORMS.includes(platform) ? deps.ingresses[platform] : undefined;
+    if (!ingress) return errorResponse(c, "NOT_FOUND", `No webhook for platform "${platform}".`);
+    const response = await ingress.handle(c.req.raw, c.req.param("id"));
+    response.headers.set("X-Request-Id", c.var.requestId);
+    return response;
+  });
+  return app;
+}
+
+/** Both on one server, as the local runtime serves them. */
+export function createApp(deps: HttpDeps) {
+  const app = base(deps);
+  app.route("/", createWebhookApp(deps));
+  app.route("/", createApiApp(deps));
+  return app;
+}
+
+function base(deps: HttpDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", async (c, next) => {
+    // Nested apps share the id the outermost one chose.
+    const incoming = c.req.header("x-request-id");
+    const requestId = c.get("requestId") ?? (incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newId("req"));
+    c.set("requestId", requestId);
+    await next();
+    c.res.headers.set("X-Request-Id", requestId);
+  });
+  app.notFound((c) => errorResponse(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}; see /docs.`));
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}
+
+async function reachable(check: () => Promise<void>): Promise<boolean> {
+  try {
+    await check();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,209 @@
+/** Request and response schemas: the same definitions validate requests and generate /openapi.json. */
+import { z } from "@hono/zod-openapi";
+
+const id = (prefix: string, example: string) => z.string().regex(new RegExp(`^${prefix}_[a-z0-9]+$`)).openapi({ example });
+
+export const ReplicaId = id("rp", "rp_3k9x2m4v8q1t5w7z");
+export const IntegrationId = id("int", "int_d8f2a1b3c4e5f6a7");
+const ChannelIds = z.array(z.string().min(1).max(64)).max(500);
+const Scope = z.enum(["all", "mentions", "none"]).openapi({ description: "Which group messages get an answer; direct messages are answered unless none." });
+const Timestamp = z.string().openapi({ example: "2026-03-09T18:22:00.000Z" });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
+    request_id: z.string(),
+  })
+  .openapi("Error");
+
+// Replicas
+
+const ReplicaFields = {
+  name: z.string().trim().min(1).max(100),
+  instructions: z.string().max(20_000).optional().openapi({ description: "System prompt: who the replica is and how it answers." }),
+  model: z.string().min(1).max(200).optional().openapi({ example: "openai/gpt-4o-mini", description: "echo, openai/<model>, anthropic/<model>, bedrock/<model-id>" }),
+  greeting: z.string().max(4000).nullable().optional().openapi({ description: "Answer to /start on Telegram when the integration has no welcome_message." }),
+};
+
+export const ReplicaCreate = z.strictObject(ReplicaFields).openapi("ReplicaCreate");
+export const ReplicaPatch = z.strictObject({ ...ReplicaFields, name: ReplicaFields.name.optional() }).openapi("ReplicaPatch");
+
+export const Replica = z
+  .object({
+    id: ReplicaId,
+    name: z.string(),
+    instructions: z.string(),
+    model: z.string(),
+    greeting: z.string().nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("Replica");
+
+export const ReplicaList = z.object({ data: z.array(Replica), total: z.number().int() }).openapi("ReplicaList");
+
+// Integrations
+
+const CommonConnect = {
+  bot_token: z.string().min(1).max(512).openapi({ description: "Kept in the vault; shown masked, last 4 characters only." }),
+  name: z.string().trim().min(1).max(100).optional(),
+  scope: Scope.optional(),
+  channel_ids: ChannelIds.optional().openapi({ description: "Group chats/channels to answer in; empty or absent = all. Never filters direct messages." }),
+};
+
+export const TelegramConnectFields = {
+  ...CommonConnect,
+  mention: z.string().regex(/^@?[A-Za-z0-9_]{3,64}$/).optional().openapi({ description: "Handle the bot answers to in groups; defaults to the bot's @username." }),
+  welcome_message: z.string().min(1).max(4096).nullable().optional(),
+};
+
+export const ConnectBodies = {
+  telegram: z.strictObject({ replica_id: ReplicaId, ...TelegramConnectFields }).openapi("TelegramConnect"),
+} as const;
+
+export const ScopedConnectBodies = {
+  telegram: z.strictObject(TelegramConnectFields).openapi("TelegramConnectScoped"),
+} as const;
+
+export const IntegrationPatch = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    replica_id: ReplicaId.optional(),
+    active: z.boolean().optional(),
+    scope: Scope.optional(),
+    auto_respond: z.boolean().optional().openapi({ description: "true is scope all; false turns scope all back to mentions." }),
+    mention: z.string().regex(/^@?[A-Za-z0-9_]{3,64}$/).nullable().optional(),
+    welcome_message: z.string().min(1).max(4096).nullable().optional(),
+    thread_auto_create: z.boolean().optional(),
+    channel_ids: ChannelIds.optional(),
+    bot_token: z.string().min(1).max(512).optional().openapi({ description: "Rotates the token: validated and re-registered." }),
+  })
+  .openapi("IntegrationPatch");
+
+const LastError = z.object({ code: z.string(), message: z.string(), at: Timestamp }).nullable();
+
+export const Integration = z
+  .object({
+    id: IntegrationId,
+    platform: z.enum(["telegram", "slack", "discord"]),
+    replica_id: ReplicaId,
+    name: z.string(),
+    active: z.boolean(),
+    status: z.enum(["active", "inactive", "pending", "error"]),
+    bot: z.object({ id: z.string(), username: z.string() }).catchall(z.unknown()),
+    webhook_url: z.string(),
+    channel_ids: z.array(z.string()),
+    channels: z.array(z.object({ id: z.string(), name: z.string() })),
+    guild_id: z.string().nullable(),
+    guild_name: z.string().nullable(),
+    workspace_id: z.string().nullable(),
+    workspace_name: z.string().nullable(),
+    mention: z.string().nullable(),
+    scope: Scope,
+    auto_respond: z.boolean(),
+    thread_auto_create: z.boolean(),
+    welcome_message: z.string().nullable(),
+    bot_token: z.string().openapi({ example: "****wxyz" }),
+    token_masked: z.literal(true),
+    message_count: z.number().int(),
+    connected_at: Timestamp,
+    last_message_at: Timestamp.nullable(),
+    last_error: LastError,
+    validated_at: Timestamp.nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    warnings: z.array(z.string()).optional(),
+  })
+  .openapi("Integration");
+
+export const IntegrationList = z
+  .object({ data: z.array(Integration), total: z.number().int(), next_cursor: z.string().nullable() })
+  .openapi("IntegrationList");
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2048).optional(),
+};
+
+export const IntegrationListQuery = z.object({
+  platform: z.enum(["telegram", "slack", "discord"]).optional(),
+  replica_id: ReplicaId.optional(),
+  ...PageQuery,
+});
+
+export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) }).openapi("Deleted");
+
+export const ValidateResponse = z
+  .union([
+    z.object({
+      valid: z.literal(true),
+      integration: z.object({ id: IntegrationId, status: z.string(), validated_at: Timestamp.nullable() }),
+      warnings: z.array(z.string()),
+    }),
+    z.object({ valid: z.literal(false), error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()) }),
+  ])
+  .openapi("ValidateResult");
+
+export const TestBody = z
+  .strictObject({
+    channel_id: z.string().min(1).max(64).optional().openapi({ description: "Chat or channel to post in." }),
+    text: z.string().min(1).max(2000).optional(),
+  })
+  .openapi("TestRequest");
+
+export const TestResponse = z
+  .object({
+    id: IntegrationId,
+    platform: z.string(),
+    status: z.string(),
+    test_result: z.object({
+      success: z.boolean(),
+      latency_ms: z.number(),
+      message_id: z.string().nullable(),
+      delivered_at: Timestamp.nullable(),
+      error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    }),
+  })
+  .openapi("TestResult");
+
+export const ChannelList = z
+  .object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        is_private: z.boolean(),
+        member_count: z.number().int().optional(),
+        sync_enabled: z.boolean(),
+      }),
+    ),
+  })
+  .openapi("ChannelList");
+
+export const ChannelsBody = z
+  .strictObject({ channel_ids: ChannelIds.default([]), sync_all: z.boolean().default(false) })
+  .openapi("ChannelSelection");
+
+export const EventList = z
+  .object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        type: z.enum(["replied", "ignored", "failed", "processing"]),
+        at: Timestamp,
+        chat_id: z.string(),
+        user_id: z.string(),
+        text: z.string(),
+        latency_ms: z.number().optional(),
+        message_ids: z.array(z.string()).optional(),
+        reason: z.string().optional(),
+        error: z.object({ code: z.string(), message: z.string(), at: Timestamp }).optional(),
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi("EventList");
+
+export const Health = z
+  .object({ status: z.enum(["ok", "degraded"]), store: z.boolean(), queue: z.boolean() })
+  .openapi("Health");

@@ -1,0 +1,224 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { EnqueueOptions, MessageQueue, ReplyJob } from "@patchbay/core";
+import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
+
+export interface QueuedMessage {
+  id: string;
+  /** Monotonic order of acceptance; messages of a group are delivered in this order. */
+  seq: number;
+  groupId: string;
+  dedupeId: string;
+  job: ReplyJob;
+  /** Deliveries so far, counted before each delivery so a crash mid-delivery still counts. */
+  receiveCount: number;
+  visibleAt: number;
+  enqueuedAt: number;
+  lastError: string | null;
+}
+
+export interface Delivery {
+  message: QueuedMessage;
+  /** This delivery is the last before the message is dead-lettered. */
+  final: boolean;
+}
+
+/** Processes one delivery; a throw schedules a retry (or dead-letters after the last attempt). */
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+export interface FileQueueOptions {
+  /** Deliveries before a message moves to the dead-letter list. */
+  maxReceives: number;
+  /** A delivery not finished within this time is made visible again. */
+  visibilityTimeoutMs: number;
+  /** Messages processed at once (never two of the same group). */
+  concurrency: number;
+  /** Backoff after the n-th failed delivery. */
+  backoffMs: (receiveCount: number) => number;
+  /** How often the consumer looks for due messages when idle. */
+  pollIntervalMs: number;
+  /** Same dedupe id within this window is accepted once (like SQS FIFO). */
+  dedupeWindowMs: number;
+  now: () => number;
+}
+
+export const DEFAULT_QUEUE_OPTIONS: FileQueueOptions = {
+  maxReceives: 5,
+  visibilityTimeoutMs: 60_000,
+  concurrency: 4,
+  backoffMs: (n) => Math.min(60_000, 1000 * 2 ** (n - 1)),
+  pollIntervalMs: 250,
+  dedupeWindowMs: 5 * 60_000,
+  now: () => Date.now(),
+};
+
+export interface FileQueue extends MessageQueue {
+  /** Starts delivering to `handler`. */
+  start(handler: DeliveryHandler): void;
+  /** Stops taking new deliveries and waits for those in flight. */
+  stop(): Promise<void>;
+  /** Messages waiting or in flight. */
+  pending(): QueuedMessage[];
+  /** Messages that exhausted their deliveries. */
+  deadLetters(): Promise<QueuedMessage[]>;
+  /** Moves dead letters (all, or the given ids) back to the queue; returns how many. */
+  redrive(ids?: string[]): Promise<number>;
+}
+
+/**
+ * A durable queue in `{dataDir}/queue`: one fsync'ed file per message, so an accepted message survives
+ * `kill -9`. At-least-once delivery with visibility timeout, backoff, per-group order and a dead-letter
+ * directory. On restart every message, including those in flight at the crash, is due at once.
+ */
+export async function createFileQueue(dataDir: string, overrides: Partial<FileQueueOptions> = {}): Promise<FileQueue> {
+  const options = { ...DEFAULT_QUEUE_OPTIONS, ...overrides };
+  const dir = join(dataDir, "queue");
+  const deadDir = join(dir, "dead");
+  await mkdir(deadDir, { recursive: true, mode: 0o700 });
+
+  const messages = new Map<string, QueuedMessage>();
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith(".json")) continue;
+    const message = JSON.parse(await readFile(join(dir, name), "utf8")) as QueuedMessage;
+    messages.set(message.id, { ...message, visibleAt: 0 });
+  }
+  let seq = Math.max(0, ...[...messages.values()].map((m) => m.seq));
+  const recentDedupe = new Map<string, number>();
+  const inFlight = new Map<string, { groupId: string; deadline: number; done: Promise<void> }>();
+  let handler: DeliveryHandler | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  const fileOf = (id: string) => join(dir, `${id}.json`);
+  const persist = (message: QueuedMessage) => writeFileAtomic(fileOf(message.id), JSON.stringify(message));
+
+  const isDuplicate = (dedupeId: string, now: number) => {
+    for (const [id, at] of recentDedupe) if (now - at > options.dedupeWindowMs) recentDedupe.delete(id);
+    return recentDedupe.has(dedupeId);
+  };
+
+  /** The next due message of each group that has nothing in flight, oldest first. */
+  const due = (now: number): QueuedMessage[] => {
+    const busyGroups = new Set<string>();
+    for (const [id, flight] of inFlight) {
+      if (flight.deadline > now) busyGroups.add(flight.groupId);
+      else inFlight.delete(id); // visibility timeout expired: deliverable again
+    }
+    const heads = new Map<string, QueuedMessage>();
+    for (const message of [...messages.values()].sort((a, b) => a.seq - b.seq)) {
+      if (!heads.has(message.groupId)) heads.set(message.groupId, message);
+    }
+    return [...heads.values()].filter((m) => !busyGroups.has(m.groupId) && !inFlight.has(m.id) && m.visibleAt <= now);
+  };
+
+  const deliver = async (message: QueuedMessage) => {
+    const now = options.now();
+    message.receiveCount += 1;
+    await persist(message);
+    const final = message.receiveCount >= options.maxReceives;
+    try {
+      await handler!({ message: structuredClone(message), final });
+      messages.delete(message.id);
+      await rm(fileOf(message.id), { force: true });
+    } catch (error) {
+      message.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (final) {
+        messages.delete(message.id);
+        await writeFileAtomic(join(deadDir, `${message.id}.json`), JSON.stringify(message));
+        await rm(fileOf(message.id), { force: true });
+        await syncDirectory(dir);
+      } else {
+        const requested = (error as { retryInMs?: unknown }).retryInMs;
+        const wait = typeof requested === "number" ? requested : options.backoffMs(message.receiveCount);
+        message.visibleAt = now + wait;
+        await persist(message);
+      }
+    }
+  };
+
+  async function deadLetters(): Promise<QueuedMessage[]> {
+    const names = (await readdir(deadDir)).filter((n) => n.endsWith(".json"));
+    const dead = await Promise.all(names.map(async (n) => JSON.parse(await readFile(join(deadDir, n), "utf8")) as QueuedMessage));
+    return dead.sort((a, b) => a.seq - b.seq);
+  }
+
+  const tick = () => {
+    if (stopping || !handler) return;
+    const now = options.now();
+    for (const message of due(now)) {
+      if (inFlight.size >= options.concurrency) break;
+      const done = deliver(message)
+        .catch(() => undefined)
+        .finally(() => {
+          inFlight.delete(message.id);
+          schedule(0);
+        });
+      inFlight.set(message.id, { groupId: message.groupId, deadline: now + options.visibilityTimeoutMs, done });
+    }
+    schedule(options.pollIntervalMs);
+  };
+
+  const schedule = (ms: number) => {
+    if (stopping || !handler) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, ms);
+  };
+
+  return {
+    async enqueue(job: ReplyJob, { groupId, dedupeId }: EnqueueOptions) {
+      const now = options.now();
+      if (isDuplicate(dedupeId, now)) return;
+      const message: QueuedMessage = {
+        id: randomUUID(),
+        seq: ++seq,
+        groupId,
+        dedupeId,
+        job,
+        receiveCount: 0,
+        visibleAt: now,
+        enqueuedAt: now,
+        lastError: null,
+      };
+      await persist(message);
+      recentDedupe.set(dedupeId, now);
+      messages.set(message.id, message);
+      schedule(0);
+    },
+
+    async ping() {
+      await readdir(dir);
+    },
+
+    start(next) {
+      handler = next;
+      stopping = false;
+      schedule(0);
+    },
+
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await Promise.all([...inFlight.values()].map((f) => f.done));
+    },
+
+    pending: () => [...messages.values()].sort((a, b) => a.seq - b.seq).map((m) => structuredClone(m)),
+
+    deadLetters,
+
+    async redrive(ids) {
+      const dead = await deadLetters();
+      let moved = 0;
+      for (const message of dead) {
+        if (ids && !ids.includes(message.id)) continue;
+        const revived: QueuedMessage = { ...message, receiveCount: 0, visibleAt: options.now(), lastError: null };
+        await persist(revived);
+        await rm(join(deadDir, `${message.id}.json`), { force: true });
+        messages.set(revived.id, revived);
+        moved++;
+      }
+      schedule(0);
+      return moved;
+    },
+  };
+}

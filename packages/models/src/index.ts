@@ -1,0 +1,2 @@
+export * from "./echo-model.ts";
+export * from "./openai-model.ts";

@@ -1,0 +1,51 @@
+import { ModelError } from "@patchbay/core";
+import type { ReplicaModel } from "@patchbay/core";
+
+export interface OpenAIModelConfig {
+  /** Base URL of any OpenAI-compatible API, e.g. https://api.openai.com/v1. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  /** Abort a completion that takes longer than this. */
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+interface ChatCompletion {
+  choices?: { message?: { content?: string | null } }[];
+  error?: { message?: string };
+}
+
+/** Chat Completions on any OpenAI-compatible endpoint; the replica's instructions are the system message. */
+export function createOpenAIModel(config: OpenAIModelConfig): ReplicaModel {
+  const call = config.fetch ?? fetch;
+  const url = `${config.baseUrl.replace(/\/+$/, "")}/chat/completions`;
+  return {
+    async complete({ model, messages }) {
+      let response: Response;
+      try {
+        response = await call(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
+          },
+          body: JSON.stringify({ model, messages }),
+          signal: AbortSignal.timeout(config.timeoutMs),
+        });
+      } catch (error) {
+        throw new ModelError(`The model endpoint could not be reached (${(error as Error).name}).`, true);
+      }
+      const body = (await response.json().catch(() => ({}))) as ChatCompletion;
+      if (!response.ok) {
+        const retryable = response.status === 429 || response.status >= 500;
+        const detail = body.error?.message ?? response.statusText;
+        throw new ModelError(`The model endpoint answered ${response.status}: ${detail}`, retryable);
+      }
+      const content = body.choices?.[0]?.message?.content;
+      if (typeof content !== "string" || content.trim() === "") {
+        throw new ModelError("The model returned an empty answer.", true);
+      }
+      return content;
+    },
+  };
+}

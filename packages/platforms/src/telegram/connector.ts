@@ -1,0 +1,84 @@
+import { PlatformCallError, ValidationError, randomString } from "@patchbay/core";
+import type { Integration, PlatformConnector, SecretBundle, Store } from "@patchbay/core";
+import type { TelegramBotApi } from "./bot-api.ts";
+import { ALLOWED_UPDATES } from "./types.ts";
+import type { TelegramMessage, TelegramUser, TelegramWebhookInfo } from "./types.ts";
+
+/** Telegram accepts 1–256 characters of A-Z a-z 0-9 _ - as secret_token. */
+const SECRET_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+const SECRET_TOKEN_LENGTH = 64;
+
+const PRIVACY_WARNING =
+  "Privacy mode is on: in groups the bot only sees commands and replies to it, not @mentions. " +
+  "Turn it off with /setprivacy in @BotFather (then remove and re-add the bot to each group), or make the bot a group admin.";
+
+/** The Telegram control plane: getMe, setWebhook/getWebhookInfo/deleteWebhook, test messages, seen chats. */
+export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, "seenChannels">): PlatformConnector {
+  const warningsFor = (me: TelegramUser) => (me.can_read_all_group_messages ? [] : [PRIVACY_WARNING]);
+
+  return {
+    platform: "telegram",
+
+    async connect({ botToken }) {
+      const me = await api<TelegramUser>(botToken, "getMe");
+      if (!me.username) {
+        throw new PlatformCallError("INVALID_CREDENTIALS", "The token does not belong to a bot with a username.");
+      }
+      return {
+        bot: {
+          id: String(me.id),
+          username: me.username,
+          can_read_all_group_messages: me.can_read_all_group_messages === true,
+        },
+        secrets: { bot_token: botToken, webhook_secret: randomString(SECRET_TOKEN_LENGTH, SECRET_TOKEN_ALPHABET) },
+        fields: { mention: `@${me.username}` },
+        warnings: warningsFor(me),
+      };
+    },
+
+    async register(_integration, secrets, webhookUrl) {
+      await api(secrets.bot_token!, "setWebhook", {
+        url: webhookUrl,
+        secret_token: secrets.webhook_secret,
+        allowed_updates: ALLOWED_UPDATES,
+      });
+    },
+
+    async validate(integration, secrets, webhookUrl) {
+      const me = await api<TelegramUser>(secrets.bot_token!, "getMe");
+      if (String(me.id) !== integration.bot.id) {
+        throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different bot; rotate bot_token.");
+      }
+      const info = await api<TelegramWebhookInfo>(secrets.bot_token!, "getWebhookInfo");
+      if (info.url !== webhookUrl) {
+        throw new PlatformCallError(
+          "PLATFORM_ERROR",
+          info.url
+            ? "Telegram delivers this bot's updates to another URL; Patchbay re-registers it on its next check, or PATCH the integration's bot_token to re-register now."
+            : "The bot has no webhook; Patchbay re-registers it on its next check.",
+          { webhook_url: info.url },
+        );
+      }
+      const warnings = warningsFor(me);
+      if (info.last_error_message) warnings.push(`Telegram's last delivery error: ${info.last_error_message}`);
+      return { warnings };
+    },
+
+    async sendTest(_integration, secrets, channelId, text) {
+      if (!channelId) {
+        throw new ValidationError([{ field: "channel_id", message: "is required for Telegram (a chat id the bot is in; see /channels)" }]);
+      }
+      const sent = await api<TelegramMessage>(secrets.bot_token!, "sendMessage", { chat_id: channelId, text });
+      return { messageId: String(sent.message_id) };
+    },
+
+    listChannels(integration: Integration) {
+      // Telegram has no API to list a bot's chats: these are the chats it has seen.
+      return store.seenChannels(integration.id);
+    },
+
+    async unregister(_integration, secrets: SecretBundle) {
+      await api(secrets.bot_token!, "deleteWebhook");
+    },
+  };
+}

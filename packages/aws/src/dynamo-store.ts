@@ -428,50 +428,58 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim> {
-      const attributes = messageAttributes(job.integrationId, job.message, job.receivedAt, now);
+      const key = deliveryKey(job.integrationId, job.message.key);
       const names: Record<string, string> = { "#status": "status" };
-      const values: Record<string, unknown> = {
-        ":processing": "processing",
-        ":ignored": "ignored",
-        ":failed": "failed",
-        ":lease": now + leaseMs,
-        ":now": now,
-        ":nowSeconds": seconds(now),
-        ":zero": 0,
-        ":none": [],
-      };
-      const sets = ["#status = :processing", "leaseUntil = :lease", "partsSent = if_not_exists(partsSent, :zero)", "messageIds = if_not_exists(messageIds, :none)"];
-      Object.entries(attributes).forEach(([name, value], i) => {
+      const values: Record<string, unknown> = { ":processing": "processing", ":lease": now + leaseMs };
+      const sets = ["#status = :processing", "leaseUntil = :lease"];
+      Object.entries(messageAttributes(job.integrationId, job.message, job.receivedAt, now)).forEach(([name, value], i) => {
         names[`#a${i}`] = name;
         values[`:a${i}`] = value;
         sets.push(`#a${i} = :a${i}`);
       });
-      try {
+      const claim = async (update: string, condition: string, extraValues: Record<string, unknown>, extraNames = {}) => {
         const result = await client.send(
           new UpdateCommand({
             TableName,
-            Key: deliveryKey(job.integrationId, job.message.key),
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression:
-              "attribute_not_exists(pk) OR expiresAt < :nowSeconds OR #status = :ignored OR #status = :failed OR (#status = :processing AND leaseUntil < :now)",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            Key: key,
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { ...names, ...extraNames },
+            ExpressionAttributeValues: { ...values, ...extraValues },
             ReturnValues: "ALL_NEW",
           }),
         );
         const item = result.Attributes ?? {};
         return {
-          state: "claimed",
+          state: "claimed" as const,
           answer: typeof item.answer === "string" ? item.answer : null,
           partsSent: Number(item.partsSent ?? 0),
           messageIds: (item.messageIds as string[]) ?? [],
         };
+      };
+      try {
+        // A message never taken (or only logged as ignored, or long expired) starts from nothing.
+        return await claim(
+          `SET ${sets.join(", ")}, partsSent = :zero, messageIds = :none REMOVE answer, #error, latencyMs`,
+          "attribute_not_exists(pk) OR expiresAt < :nowSeconds OR #status = :ignored",
+          { ":zero": 0, ":none": [], ":nowSeconds": seconds(now), ":ignored": "ignored" },
+          { "#error": "error" },
+        );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const current = await get(deliveryKey(job.integrationId, job.message.key).pk, "DLV");
-        if (current?.status === "done") return { state: "done" };
-        return { state: "busy", retryInMs: Math.max(1000, Number(current?.leaseUntil ?? now) - now) };
       }
+      try {
+        // A failed message, or one whose worker vanished, resumes with the answer and parts already sent.
+        return await claim(`SET ${sets.join(", ")}`, "#status = :failed OR (#status = :processing AND leaseUntil < :now)", {
+          ":failed": "failed",
+          ":now": now,
+        });
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const current = await get(key.pk, "DLV");
+      if (current?.status === "done") return { state: "done" };
+      return { state: "busy", retryInMs: Math.max(1000, Number(current?.leaseUntil ?? now) - now) };
     },
 
     async saveAnswer(integrationId, key, answer) {

@@ -1,0 +1,150 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import type { ReplyJob } from "@patchbay/core";
+import { describeQueueContract, sampleJob } from "@patchbay/testing/contracts";
+import { createFileQueue } from "../src/file-queue.ts";
+import type { Delivery, FileQueueOptions } from "../src/file-queue.ts";
+import { eventually, tempDataDir } from "./helpers.ts";
+
+const FAST: Partial<FileQueueOptions> = { pollIntervalMs: 5, backoffMs: () => 10 };
+
+describeQueueContract("durable file queue", async () => {
+  const queue = await createFileQueue(await tempDataDir(), FAST);
+  return {
+    queue,
+    async received() {
+      const jobs: ReplyJob[] = [];
+      queue.start(async ({ message }) => {
+        jobs.push(message.job);
+      });
+      await eventually(() => queue.pending().length === 0);
+      await queue.stop();
+      return jobs;
+    },
+  };
+});
+
+describe("durable file queue", () => {
+  test("a message survives a restart and is delivered after it", async () => {
+    const dir = await tempDataDir();
+    const first = await createFileQueue(dir, FAST);
+    await first.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    // No consumer ran: a new queue over the same directory stands for the restarted process.
+    const second = await createFileQueue(dir, FAST);
+    const seen: string[] = [];
+    second.start(async ({ message }) => {
+      seen.push(message.job.message.key);
+    });
+    await eventually(() => seen.length === 1);
+    await second.stop();
+    expect(seen).toEqual(["u1"]);
+    expect((await readdir(join(dir, "queue"))).filter((n) => n.endsWith(".json"))).toEqual([]);
+  });
+
+  test("a failing message is retried with backoff, then dead-lettered after max receives, and can be redriven", async () => {
+    const dir = await tempDataDir();
+    const waits: number[] = [];
+    const queue = await createFileQueue(dir, {
+      ...FAST,
+      maxReceives: 3,
+      backoffMs: (n) => {
+        waits.push(n);
+        return 5;
+      },
+    });
+    const deliveries: Delivery[] = [];
+    queue.start(async (delivery) => {
+      deliveries.push(delivery);
+      throw new Error("model down");
+    });
+    await queue.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    await eventually(async () => (await queue.deadLetters()).length === 1);
+    await queue.stop();
+    expect(deliveries.map((d) => [d.message.receiveCount, d.final])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    expect(waits).toEqual([1, 2]);
+    const [dead] = await queue.deadLetters();
+    expect(dead).toMatchObject({ lastError: "Error: model down", job: { message: { key: "u1" } } });
+    expect(queue.pending()).toEqual([]);
+
+    const redriven = await createFileQueue(dir, FAST);
+    expect(await redriven.redrive()).toBe(1);
+    const seen: number[] = [];
+    redriven.start(async ({ message }) => {
+      seen.push(message.receiveCount);
+    });
+    await eventually(() => seen.length === 1);
+    await redriven.stop();
+    expect(seen).toEqual([1]);
+    expect(await redriven.deadLetters()).toEqual([]);
+  });
+
+  test("a handler may ask for its retry time", async () => {
+    const queue = await createFileQueue(await tempDataDir(), FAST);
+    const times: number[] = [];
+    queue.start(async () => {
+      times.push(Date.now());
+      if (times.length === 1) throw Object.assign(new Error("busy"), { retryInMs: 300 });
+    });
+    await queue.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    await eventually(() => times.length === 2);
+    await queue.stop();
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(290);
+  });
+
+  test("one group is processed one message at a time, other groups in parallel", async () => {
+    const queue = await createFileQueue(await tempDataDir(), { ...FAST, concurrency: 4 });
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    queue.start(async ({ message }) => {
+      log.push(`start ${message.job.message.key}`);
+      if (message.job.message.key === "a1") await gate;
+      log.push(`end ${message.job.message.key}`);
+    });
+    await queue.enqueue(sampleJob("a1", "A"), { groupId: "A", dedupeId: "a1" });
+    await queue.enqueue(sampleJob("a2", "A"), { groupId: "A", dedupeId: "a2" });
+    await queue.enqueue(sampleJob("b1", "B"), { groupId: "B", dedupeId: "b1" });
+    await eventually(() => log.includes("end b1"));
+    expect(log).not.toContain("start a2");
+    release();
+    await eventually(() => log.includes("end a2"));
+    await queue.stop();
+    expect(log.indexOf("end a1")).toBeLessThan(log.indexOf("start a2"));
+  });
+
+  test("a delivery that outlives the visibility timeout is delivered again", async () => {
+    const queue = await createFileQueue(await tempDataDir(), { ...FAST, visibilityTimeoutMs: 50 });
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    queue.start(async () => {
+      calls++;
+      if (calls === 1) await gate;
+    });
+    await queue.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    await eventually(() => calls === 2);
+    release();
+    await queue.stop();
+    expect(calls).toBe(2);
+  });
+
+  test("stop waits for the delivery in flight", async () => {
+    const queue = await createFileQueue(await tempDataDir(), FAST);
+    let finished = false;
+    let started = false;
+    queue.start(async () => {
+      started = true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      finished = true;
+    });
+    await queue.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    await eventually(() => started);
+    await queue.stop();
+    expect(finished).toBe(true);
+  });
+});

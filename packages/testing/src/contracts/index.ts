@@ -1,0 +1,3 @@
+export * from "./queue-contract.ts";
+export * from "./store-contract.ts";
+export * from "./vault-contract.ts";

@@ -1,0 +1,280 @@
+import { describe, expect, test } from "vitest";
+import type { Integration, Replica, Store } from "@patchbay/core";
+import { sampleJob } from "./queue-contract.ts";
+
+const T0 = Date.parse("2026-03-01T12:00:00.000Z");
+const iso = (ms: number) => new Date(ms).toISOString();
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function sampleReplica(owner: string, id: string, createdAt = iso(T0)): Replica {
+  return { id, owner, name: `Replica ${id}`, instructions: "Be kind.", model: "echo", greeting: null, createdAt, updatedAt: createdAt };
+}
+
+export function sampleIntegration(owner: string, id: string, overrides: Partial<Integration> = {}): Integration {
+  const at = overrides.createdAt ?? iso(T0);
+  return {
+    id,
+    owner,
+    platform: "telegram",
+    replicaId: "rp_one",
+    name: "bot",
+    active: true,
+    registration: "ok",
+    bot: { id: `bot-${id}`, username: `bot_${id}` },
+    channelIds: [],
+    channels: [],
+    guildId: null,
+    guildName: null,
+    workspaceId: null,
+    workspaceName: null,
+    mention: "@bot",
+    scope: "mentions",
+    threadAutoCreate: false,
+    welcomeMessage: null,
+    tokenLast4: "wxyz",
+    messageCount: 0,
+    connectedAt: at,
+    lastMessageAt: null,
+    lastError: null,
+    validatedAt: at,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** What every Store must do; run by each implementation's tests, each test on an empty store. */
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>) {
+  describe(`Store contract: ${name}`, () => {
+    describe("replicas", () => {
+      test("create, get and list are scoped to the owner", async () => {
+        const store = await makeStore();
+        await store.createReplica(sampleReplica("alice", "rp_a"));
+        await store.createReplica(sampleReplica("bob", "rp_b"));
+        expect(await store.getReplica("alice", "rp_a")).toEqual(sampleReplica("alice", "rp_a"));
+        expect(await store.getReplica("bob", "rp_a")).toBeUndefined();
+        expect((await store.listReplicas("alice")).map((r) => r.id)).toEqual(["rp_a"]);
+      });
+
+      test("creating an existing id fails", async () => {
+        const store = await makeStore();
+        await store.createReplica(sampleReplica("alice", "rp_a"));
+        await expect(store.createReplica(sampleReplica("alice", "rp_a"))).rejects.toThrow();
+      });
+
+      test("save and delete only touch the owner's existing replica", async () => {
+        const store = await makeStore();
+        await store.createReplica(sampleReplica("alice", "rp_a"));
+        expect(await store.saveReplica({ ...sampleReplica("bob", "rp_a"), name: "stolen" })).toBe(false);
+        expect(await store.saveReplica({ ...sampleReplica("alice", "rp_x") })).toBe(false);
+        expect(await store.saveReplica({ ...sampleReplica("alice", "rp_a"), name: "renamed" })).toBe(true);
+        expect((await store.getReplica("alice", "rp_a"))?.name).toBe("renamed");
+        expect(await store.deleteReplica("bob", "rp_a")).toBe(false);
+        expect(await store.deleteReplica("alice", "rp_a")).toBe(true);
+        expect(await store.getReplica("alice", "rp_a")).toBeUndefined();
+        expect(await store.deleteReplica("alice", "rp_a")).toBe(false);
+      });
+    });
+
+    describe("integrations", () => {
+      test("a bot can be claimed once; only the holder releases it", async () => {
+        const store = await makeStore();
+        expect(await store.claimBot("telegram", "42", "int_1")).toEqual({ claimed: true });
+        expect(await store.claimBot("telegram", "42", "int_2")).toEqual({ claimed: false, holder: "int_1" });
+        expect(await store.claimBot("slack", "42", "int_3")).toEqual({ claimed: true });
+        await store.releaseBot("telegram", "42", "int_2");
+        expect(await store.claimBot("telegram", "42", "int_2")).toEqual({ claimed: false, holder: "int_1" });
+        await store.releaseBot("telegram", "42", "int_1");
+        expect(await store.claimBot("telegram", "42", "int_2")).toEqual({ claimed: true });
+      });
+
+      test("list filters by platform and replica, pages with a cursor and counts the total", async () => {
+        const store = await makeStore();
+        for (let i = 0; i < 5; i++) {
+          await store.createIntegration(
+            sampleIntegration("alice", `int_${i}`, { createdAt: iso(T0 + i), replicaId: i % 2 ? "rp_odd" : "rp_even" }),
+          );
+        }
+        await store.createIntegration(sampleIntegration("bob", "int_bob"));
+        const first = await store.listIntegrations("alice", {}, { limit: 2 });
+        expect(first.items.map((i) => i.id)).toEqual(["int_0", "int_1"]);
+        expect(first.total).toBe(5);
+        const second = await store.listIntegrations("alice", {}, { limit: 2, cursor: first.nextCursor! });
+        expect(second.items.map((i) => i.id)).toEqual(["int_2", "int_3"]);
+        const third = await store.listIntegrations("alice", {}, { limit: 2, cursor: second.nextCursor! });
+        expect(third.items.map((i) => i.id)).toEqual(["int_4"]);
+        expect(third.nextCursor).toBeNull();
+
+        const even = await store.listIntegrations("alice", { replicaId: "rp_even" }, { limit: 2 });
+        expect(even.items.map((i) => i.id)).toEqual(["int_0", "int_2"]);
+        expect(even.total).toBe(3);
+        const evenRest = await store.listIntegrations("alice", { replicaId: "rp_even" }, { limit: 2, cursor: even.nextCursor! });
+        expect(evenRest.items.map((i) => i.id)).toEqual(["int_4"]);
+        expect((await store.listIntegrations("alice", { platform: "slack" }, { limit: 10 })).total).toBe(0);
+      });
+
+      test("a cursor that is not ours is a validation error", async () => {
+        const store = await makeStore();
+        await expect(store.listIntegrations("alice", {}, { limit: 2, cursor: "not-a-cursor" })).rejects.toMatchObject({
+          code: "VALIDATION_ERROR",
+        });
+      });
+
+      test("save keeps counters the responder updates concurrently", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_1"));
+        await store.recordReply("int_1", iso(T0 + 5));
+        await store.recordReply("int_1", iso(T0 + 6));
+        const stale = sampleIntegration("alice", "int_1", { name: "renamed" });
+        expect(await store.saveIntegration(stale)).toBe(true);
+        const saved = await store.getIntegration("int_1");
+        expect(saved).toMatchObject({ name: "renamed", messageCount: 2, lastMessageAt: iso(T0 + 6) });
+        expect(await store.saveIntegration(sampleIntegration("alice", "int_missing"))).toBe(false);
+      });
+
+      test("registration state and last error are set without touching settings", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_1", { name: "keep" }));
+        const lastError = { code: "NETWORK_ERROR", message: "down", at: iso(T0) };
+        await store.setRegistration("int_1", "pending", lastError, iso(T0 + 1));
+        expect(await store.getIntegration("int_1")).toMatchObject({ name: "keep", registration: "pending", lastError });
+      });
+
+      test("seen channels are listed most recent first and go with the integration", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_1"));
+        await store.rememberChannel("int_1", { id: "-1", name: "Old", isPrivate: true, lastSeenAt: iso(T0) });
+        await store.rememberChannel("int_1", { id: "-2", name: "New", isPrivate: false, lastSeenAt: iso(T0 + 1) });
+        expect((await store.seenChannels("int_1")).map((c) => c.name)).toEqual(["New", "Old"]);
+        await store.deleteIntegration("int_1");
+        expect(await store.getIntegration("int_1")).toBeUndefined();
+        expect(await store.seenChannels("int_1")).toEqual([]);
+      });
+
+      test("scan lists every owner's integrations", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_1"));
+        await store.createIntegration(sampleIntegration("bob", "int_2", { createdAt: iso(T0 + 1) }));
+        expect((await store.scanIntegrations({ limit: 10 })).items.map((i) => i.id)).toEqual(["int_1", "int_2"]);
+      });
+    });
+
+    describe("deliveries", () => {
+      const LEASE = 60_000;
+
+      test("a message is claimed once; a leased one is busy; a finished one is done", async () => {
+        const store = await makeStore();
+        const job = sampleJob("u1");
+        expect(await store.claimDelivery(job, T0, LEASE)).toEqual({ state: "claimed", answer: null, partsSent: 0, messageIds: [] });
+        expect(await store.claimDelivery(job, T0 + 1000, LEASE)).toMatchObject({ state: "busy" });
+        await store.saveAnswer(job.integrationId, "u1", "the answer");
+        await store.recordPartSent(job.integrationId, "u1", "m1", { latencyMs: 1200 });
+        expect(await store.claimDelivery(job, T0 + 2000, LEASE)).toEqual({ state: "done" });
+      });
+
+      test("after the lease runs out, another worker resumes with the saved answer and parts", async () => {
+        const store = await makeStore();
+        const job = sampleJob("u1");
+        await store.claimDelivery(job, T0, LEASE);
+        await store.saveAnswer(job.integrationId, "u1", "long answer");
+        await store.recordPartSent(job.integrationId, "u1", "m1", null);
+        expect(await store.claimDelivery(job, T0 + LEASE + 1, LEASE)).toEqual({
+          state: "claimed",
+          answer: "long answer",
+          partsSent: 1,
+          messageIds: ["m1"],
+        });
+      });
+
+      test("an ignored or failed message can still be claimed; ignoring never overwrites", async () => {
+        const store = await makeStore();
+        const job = sampleJob("u1");
+        await store.recordIgnored(job.integrationId, job.message, "not_addressed", iso(T0));
+        expect(await store.claimDelivery(job, T0 + 1, LEASE)).toMatchObject({ state: "claimed" });
+        await store.recordIgnored(job.integrationId, job.message, "not_addressed", iso(T0 + 2));
+        expect(await store.claimDelivery(job, T0 + 3, LEASE)).toMatchObject({ state: "busy" });
+        await store.recordFailure(job.integrationId, "u1", { code: "NETWORK_ERROR", message: "down", at: iso(T0 + 4) });
+        expect(await store.claimDelivery(job, T0 + 5, LEASE)).toMatchObject({ state: "claimed" });
+      });
+
+      test("events show each outcome, newest first, with latency, reason and error", async () => {
+        const store = await makeStore();
+        const replied = { ...sampleJob("u1"), receivedAt: iso(T0) };
+        const failed = { ...sampleJob("u3"), receivedAt: iso(T0 + 2) };
+        await store.claimDelivery(replied, T0, LEASE);
+        await store.saveAnswer(replied.integrationId, "u1", "hi");
+        await store.recordPartSent(replied.integrationId, "u1", "m1", { latencyMs: 900 });
+        await store.recordIgnored("int_contract", sampleJob("u2").message, "channel_not_allowed", iso(T0 + 1));
+        await store.claimDelivery(failed, T0 + 2, LEASE);
+        await store.recordFailure("int_contract", "u3", { code: "PLATFORM_ERROR", message: "nope", at: iso(T0 + 3) });
+        const page = await store.listEvents("int_contract", { limit: 10 }, T0 + 10);
+        expect(page.items).toEqual([
+          expect.objectContaining({ id: "u3", type: "failed", error: { code: "PLATFORM_ERROR", message: "nope", at: iso(T0 + 3) } }),
+          expect.objectContaining({ id: "u2", type: "ignored", reason: "channel_not_allowed" }),
+          expect.objectContaining({ id: "u1", type: "replied", latencyMs: 900, messageIds: ["m1"], text: "hello u1" }),
+        ]);
+        const firstTwo = await store.listEvents("int_contract", { limit: 2 }, T0 + 10);
+        const rest = await store.listEvents("int_contract", { limit: 2, cursor: firstTwo.nextCursor! }, T0 + 10);
+        expect(rest.items.map((e) => e.id)).toEqual(["u1"]);
+      });
+
+      test("history has the answered exchanges of one conversation, oldest first, until they expire", async () => {
+        const store = await makeStore();
+        const answer = async (key: string, conversation: string, at: number) => {
+          const job = { ...sampleJob(key, conversation), receivedAt: iso(at) };
+          await store.claimDelivery(job, at, LEASE);
+          await store.saveAnswer(job.integrationId, key, `answer ${key}`);
+          await store.recordPartSent(job.integrationId, key, `m-${key}`, { latencyMs: 1 });
+        };
+        await answer("u1", "chat-1", T0);
+        await answer("u2", "chat-2", T0 + 1);
+        await answer("u3", "chat-1", T0 + 2);
+        await store.claimDelivery({ ...sampleJob("u4", "chat-1"), receivedAt: iso(T0 + 3) }, T0 + 3, LEASE);
+        expect(await store.recentTurns("int_contract", "chat-1", 10, T0 + 10)).toEqual([
+          { role: "user", content: "hello u1", name: "Ada" },
+          { role: "assistant", content: "answer u1" },
+          { role: "user", content: "hello u3", name: "Ada" },
+          { role: "assistant", content: "answer u3" },
+        ]);
+        expect(await store.recentTurns("int_contract", "chat-1", 1, T0 + 10)).toHaveLength(2);
+        expect(await store.recentTurns("int_contract", "chat-1", 10, T0 + 30 * DAY_MS)).toEqual([]);
+      });
+
+      test("an expired record no longer blocks its key", async () => {
+        const store = await makeStore();
+        const job = sampleJob("u1");
+        await store.claimDelivery(job, T0, LEASE);
+        await store.saveAnswer(job.integrationId, "u1", "x");
+        await store.recordPartSent(job.integrationId, "u1", "m1", { latencyMs: 1 });
+        expect(await store.claimDelivery(job, T0 + 30 * DAY_MS, LEASE)).toEqual({
+          state: "claimed",
+          answer: null,
+          partsSent: 0,
+          messageIds: [],
+        });
+      });
+    });
+
+    describe("API keys", () => {
+      test("keys are found by hash, listed by owner, and revoked", async () => {
+        const store = await makeStore();
+        expect(await store.hasAnyApiKey()).toBe(false);
+        const record = { hash: "h1", owner: "alice", prefix: "pb_abcde", createdAt: iso(T0), revokedAt: null };
+        expect(await store.putApiKey(record)).toBe(true);
+        expect(await store.putApiKey(record)).toBe(false);
+        expect(await store.hasAnyApiKey()).toBe(true);
+        expect(await store.findApiKey("h1")).toEqual(record);
+        expect(await store.listApiKeys("alice")).toEqual([record]);
+        expect(await store.listApiKeys("bob")).toEqual([]);
+        expect(await store.revokeApiKey("h1", iso(T0 + 1))).toBe(true);
+        expect(await store.revokeApiKey("nope", iso(T0 + 1))).toBe(false);
+        expect((await store.findApiKey("h1"))?.revokedAt).toBe(iso(T0 + 1));
+      });
+    });
+
+    test("ping resolves", async () => {
+      const store = await makeStore();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,109 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { startFakeOpenAI, startFakeTelegram } from "@patchbay/testing";
+import type { FakeOpenAI, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
+import { createJsonLogger } from "../src/json-logger.ts";
+import { readLocalConfig } from "../src/config.ts";
+import { startLocalStack } from "../src/local-stack.ts";
+import type { LocalStack, LocalStackOptions } from "../src/local-stack.ts";
+import { tempDataDir } from "./helpers.ts";
+
+export const ALICE_KEY = "pb_alice_test_key_0123456789";
+export const BOB_KEY = "pb_bob_test_key_0123456789abc";
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export interface Harness {
+  stack: LocalStack;
+  telegram: FakeTelegram;
+  openai: FakeOpenAI;
+  dataDir: string;
+  /** Every log line the stack wrote. */
+  logs: string[];
+  /** Calls the REST API as a key's owner (alice by default). */
+  api(method: string, path: string, body?: unknown, key?: string): Promise<ApiAnswer>;
+  /** Restarts the stack on the same data directory and port. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The real local stack on a loopback port, wired to a fake Telegram and a fake OpenAI endpoint. */
+export async function startHarness(
+  options: { telegram?: FakeTelegramOptions; env?: Record<string, string>; stack?: Partial<LocalStackOptions> } = {},
+): Promise<Harness> {
+  const telegram = await startFakeTelegram({ webhookRateLimit: false, ...options.telegram });
+  const openai = await startFakeOpenAI();
+  const dataDir = await tempDataDir();
+  const port = await freePort();
+  const logs: string[] = [];
+  const config = readLocalConfig({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    API_KEYS: `alice:${ALICE_KEY},bob:${BOB_KEY}`,
+    TELEGRAM_API_URL: telegram.url,
+    OPENAI_BASE_URL: openai.url,
+    OPENAI_API_KEY: openai.apiKey,
+    DEFAULT_MODEL: "openai/gpt-test",
+    ...options.env,
+  });
+  const start = () =>
+    startLocalStack({
+      config,
+      logger: createJsonLogger((line) => logs.push(line)),
+      queue: { pollIntervalMs: 10, backoffMs: () => 50 },
+      reconcileIntervalMs: 60_000,
+      ...options.stack,
+    });
+  let stack = await start();
+
+  const harness: Harness = {
+    get stack() {
+      return stack;
+    },
+    telegram,
+    openai,
+    dataDir,
+    logs,
+    async api(method, path, body, key = ALICE_KEY) {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON (e.g. /docs)
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    async restart() {
+      await stack.close();
+      stack = await start();
+    },
+    async close() {
+      await stack.close();
+      await telegram.close();
+      await openai.close();
+    },
+  };
+  return harness;
+}

@@ -511,6 +511,23 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       );
     },
 
+    async releaseDelivery(integrationId, key) {
+      await client
+        .send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(integrationId, key),
+            UpdateExpression: "SET leaseUntil = :zero",
+            ConditionExpression: "#status = :processing",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":zero": 0, ":processing": "processing" },
+          }),
+        )
+        .catch((failure: unknown) => {
+          if (!isConditionFailure(failure)) throw failure;
+        });
+    },
+
     async recordFailure(integrationId, key, error) {
       await client.send(
         new UpdateCommand({

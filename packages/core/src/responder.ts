@@ -83,24 +83,32 @@ export function createResponder(deps: ResponderDeps) {
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
     if (claim.state === "done") return;
     if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs);
+    try {
+      await answer(integration, job, claim);
+    } catch (error) {
+      await store.releaseDelivery(integration.id, job.message.key).catch(() => undefined);
+      throw error;
+    }
+  };
 
+  const answer = async (integration: Integration, job: ReplyJob, claim: { answer: string | null; partsSent: number }) => {
     const client = deps.platforms[integration.platform];
     if (!client) throw new PatchbayError("PLATFORM_ERROR", `No ${integration.platform} client in this deployment.`);
     const secrets = await vault.get(integration.id);
     if (!secrets) throw new PatchbayError("INTERNAL", `The secrets of integration "${integration.id}" are missing.`);
     const context: OutboundContext = { integration, secrets, message: job.message };
 
-    let answer = claim.answer;
-    if (answer === null) {
+    let text = claim.answer;
+    if (text === null) {
       const replica = await store.getReplica(integration.owner, integration.replicaId);
       if (!replica) throw new PatchbayError("NOT_FOUND", `Replica "${integration.replicaId}" no longer exists.`);
-      answer = job.greeting
+      text = job.greeting
         ? (integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`)
         : await generate(integration, replica, job, context, client);
-      await store.saveAnswer(integration.id, job.message.key, answer);
+      await store.saveAnswer(integration.id, job.message.key, text);
     }
 
-    const parts = client.split(answer);
+    const parts = client.split(text);
     for (let index = claim.partsSent; index < parts.length; index++) {
       const sent = await sendWithRateLimits(client, context, parts[index]!, index);
       const last = index === parts.length - 1;

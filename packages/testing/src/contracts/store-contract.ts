@@ -186,6 +186,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         });
       });
 
+      test("a released message can be claimed again at once, keeping its answer", async () => {
+        const store = await makeStore();
+        const job = sampleJob("u1");
+        await store.claimDelivery(job, T0, LEASE);
+        await store.saveAnswer(job.integrationId, "u1", "kept");
+        await store.releaseDelivery(job.integrationId, "u1");
+        expect(await store.claimDelivery(job, T0 + 1, LEASE)).toEqual({ state: "claimed", answer: "kept", partsSent: 0, messageIds: [] });
+        await store.recordPartSent(job.integrationId, "u1", "m1", { latencyMs: 5 });
+        await store.releaseDelivery(job.integrationId, "u1");
+        expect(await store.claimDelivery(job, T0 + 2, LEASE)).toEqual({ state: "done" });
+      });
+
       test("an ignored or failed message can still be claimed; ignoring never overwrites", async () => {
         const store = await makeStore();
         const job = sampleJob("u1");

@@ -141,6 +141,24 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     text: message.text,
   });
 
+  /** Moves the lease of a message still in progress (a finished one keeps no lease). */
+  const setLease = async (integrationId: string, key: string, until: number) => {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: deliveryKey(integrationId, key),
+          UpdateExpression: "SET leaseUntil = :until",
+          ConditionExpression: "#status = :processing",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":until": until, ":processing": "processing" },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  };
+
   const toEvent = (item: Item): ActivityEvent => {
     const base = {
       id: String(item.messageKey),
@@ -511,22 +529,9 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       );
     },
 
-    async releaseDelivery(integrationId, key) {
-      await client
-        .send(
-          new UpdateCommand({
-            TableName,
-            Key: deliveryKey(integrationId, key),
-            UpdateExpression: "SET leaseUntil = :zero",
-            ConditionExpression: "#status = :processing",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":zero": 0, ":processing": "processing" },
-          }),
-        )
-        .catch((failure: unknown) => {
-          if (!isConditionFailure(failure)) throw failure;
-        });
-    },
+    renewLease: (integrationId, key, until) => setLease(integrationId, key, until),
+
+    releaseDelivery: (integrationId, key) => setLease(integrationId, key, 0),
 
     async recordFailure(integrationId, key, error) {
       await client.send(

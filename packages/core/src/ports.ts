@@ -103,6 +103,8 @@ export interface DeliveryStore {
   saveAnswer(integrationId: string, key: string, answer: string): Promise<void>;
   /** Records a sent part; the last part also marks the message done with its latency. */
   recordPartSent(integrationId: string, key: string, messageId: string, done: { latencyMs: number } | null): Promise<void>;
+  /** Extends the lease of a message still being answered (a heartbeat while the model works). */
+  renewLease(integrationId: string, key: string, until: number): Promise<void>;
   /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once. */
   releaseDelivery(integrationId: string, key: string): Promise<void>;
   /** Marks a message failed for good (after the last attempt). */

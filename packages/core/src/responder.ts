@@ -83,11 +83,17 @@ export function createResponder(deps: ResponderDeps) {
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
     if (claim.state === "done") return;
     if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs);
+    // The lease is short so a crashed worker's message is soon taken over; a live worker keeps renewing it.
+    const heartbeat = setInterval(() => {
+      store.renewLease(integration.id, job.message.key, clock.now() + deps.leaseMs).catch(() => undefined);
+    }, deps.leaseMs / 3);
     try {
       await answer(integration, job, claim);
     } catch (error) {
       await store.releaseDelivery(integration.id, job.message.key).catch(() => undefined);
       throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
   };
 

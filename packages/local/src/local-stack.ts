@@ -25,8 +25,8 @@ import { createFileVault } from "./file-vault.ts";
 import { createJsonLogger } from "./json-logger.ts";
 
 const TABLE_NAME = "patchbay";
-/** A worker holds a message this long before another may take it over. */
-const DELIVERY_LEASE_MS = 120_000;
+/** A crashed worker's message is taken over after this long (live workers renew it); well inside the 60 s promise. */
+const DELIVERY_LEASE_MS = 30_000;
 /** Rate-limit waits longer than this go back to the queue instead of holding a worker. */
 const RATE_LIMIT_BUDGET_MS = 30_000;
 const HISTORY_EXCHANGES = 10;

@@ -186,6 +186,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         });
       });
 
+      test("a renewed lease keeps the message busy past the original lease", async () => {
+        const store = await makeStore();
+        const job = sampleJob("u1");
+        await store.claimDelivery(job, T0, LEASE);
+        await store.renewLease(job.integrationId, "u1", T0 + 3 * LEASE);
+        expect(await store.claimDelivery(job, T0 + 2 * LEASE, LEASE)).toMatchObject({ state: "busy" });
+        expect(await store.claimDelivery(job, T0 + 3 * LEASE + 1, LEASE)).toMatchObject({ state: "claimed" });
+      });
+
       test("a released message can be claimed again at once, keeping its answer", async () => {
         const store = await makeStore();
         const job = sampleJob("u1");

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, PatchbayError, PlatformCallError, ValidationError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { integrationStatus } from "./model.ts";
-import type { ActivityEvent, Integration, LastError, Platform, Scope } from "./model.ts";
+import type { ActivityEvent, Integration, LastError, Platform, Replica, Scope } from "./model.ts";
 import type {
   Clock,
   Connection,
@@ -114,8 +114,10 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
     return secrets;
   };
 
-  const requireReplica = async (owner: string, replicaId: string) => {
-    if (!(await store.getReplica(owner, replicaId))) throw new NotFoundError("replica", replicaId);
+  const requireReplica = async (owner: string, replicaId: string): Promise<Replica> => {
+    const replica = await store.getReplica(owner, replicaId);
+    if (!replica) throw new NotFoundError("replica", replicaId);
+    return replica;
   };
 
   const save = async (integration: Integration): Promise<Integration> => {
@@ -144,7 +146,8 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
   /** Registers the webhook; a retryable failure leaves the integration pending for the reconciler. */
   const register = async (integration: Integration, secrets: SecretBundle): Promise<Integration> => {
     try {
-      await connectorFor(integration.platform).register(integration, secrets, urlOf(integration));
+      const replica = await requireReplica(integration.owner, integration.replicaId);
+      await connectorFor(integration.platform).register(integration, secrets, urlOf(integration), replica);
       const at = nowIso();
       await store.setRegistration(integration.id, "ok", null, at);
       return { ...integration, registration: "ok", lastError: null, updatedAt: at };
@@ -186,7 +189,11 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
     async connect(owner: string, platform: Platform, input: ConnectInput): Promise<ConnectResult> {
       const connector = connectorFor(platform);
       await requireReplica(owner, input.replicaId);
-      const connection: Connection = await connector.connect({ botToken: input.botToken, options: input.options });
+      const connection: Connection = await connector.connect({
+        botToken: input.botToken,
+        scope: input.scope ?? "mentions",
+        options: input.options,
+      });
       const id = newId("int");
       await claimBot(platform, connection.bot.id, id);
       const now = nowIso();
@@ -258,7 +265,8 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
       // Rotation: the new token must belong to the same bot; it is validated and re-registered.
       const connection = await connectorFor(current.platform).connect({
         botToken: patch.botToken,
-        options: { ...(await secretsOf(current)), workspaceId: current.workspaceId, guildId: current.guildId },
+        scope,
+        options: { ...(await secretsOf(current)), workspace_id: current.workspaceId, guild_id: current.guildId },
       });
       if (connection.bot.id !== current.bot.id) {
         throw new ValidationError([

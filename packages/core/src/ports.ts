@@ -13,6 +13,7 @@ import type {
   Platform,
   Replica,
   ReplyJob,
+  Scope,
 } from "./model.ts";
 
 /** Wall-clock time, injectable so tests control expiry and latency. */
@@ -207,6 +208,8 @@ export interface PlatformClient {
 
 export interface ConnectRequest {
   botToken: string;
+  /** The answering scope asked for (some platforms need more permissions for `all`). */
+  scope: Scope;
   /** Platform-specific inputs (signing secret, guild or workspace id, ...). */
   options: Record<string, unknown>;
 }
@@ -235,8 +238,12 @@ export interface PlatformConnector {
   readonly platform: Platform;
   /** Checks credentials with the platform; throws PlatformCallError (nothing is stored on failure). */
   connect(request: ConnectRequest): Promise<Connection>;
-  /** Points the platform at our webhook; throws PlatformCallError (retryable ones leave the integration pending). */
-  register(integration: Integration, secrets: SecretBundle, webhookUrl: string): Promise<void>;
+  /**
+   * Points the platform at our webhook (and sets up what it needs, e.g. Discord's commands named after the
+   * replica); on a refusal it undoes its own partial work. Throws PlatformCallError (retryable ones leave
+   * the integration pending).
+   */
+  register(integration: Integration, secrets: SecretBundle, webhookUrl: string, replica: Replica): Promise<void>;
   /** Re-checks credentials and registration; throws PlatformCallError when invalid. */
   validate(integration: Integration, secrets: SecretBundle, webhookUrl: string): Promise<ValidationReport>;
   /** Sends a real message to a chat. */

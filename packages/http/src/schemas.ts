@@ -57,12 +57,29 @@ export const TelegramConnectFields = {
   welcome_message: z.string().min(1).max(4096).nullable().optional(),
 };
 
+export const SlackConnectFields = {
+  ...CommonConnect,
+  bot_token: z.string().regex(/^xox[bp]-/, "must be a Slack bot token (xoxb-…)").max(512).openapi({ description: "Bot User OAuth Token (xoxb-…)." }),
+  signing_secret: z.string().min(16).max(256).openapi({ description: "The app's Signing Secret (Basic Information); kept in the vault." }),
+  workspace_id: z.string().regex(/^[TE][A-Z0-9]+$/).optional().openapi({ description: "Checked against the token's workspace when given." }),
+};
+
+export const DiscordConnectFields = {
+  ...CommonConnect,
+  guild_id: z.string().regex(/^\d{15,22}$/, "must be a Discord guild (server) id").openapi({ description: "The server the bot is in." }),
+  thread_auto_create: z.boolean().optional().openapi({ description: "Start a thread from each answer so the conversation can go on." }),
+};
+
 export const ConnectBodies = {
   telegram: z.strictObject({ replica_id: ReplicaId, ...TelegramConnectFields }).openapi("TelegramConnect"),
+  slack: z.strictObject({ replica_id: ReplicaId, ...SlackConnectFields }).openapi("SlackConnect"),
+  discord: z.strictObject({ replica_id: ReplicaId, ...DiscordConnectFields }).openapi("DiscordConnect"),
 } as const;
 
 export const ScopedConnectBodies = {
   telegram: z.strictObject(TelegramConnectFields).openapi("TelegramConnectScoped"),
+  slack: z.strictObject(SlackConnectFields).openapi("SlackConnectScoped"),
+  discord: z.strictObject(DiscordConnectFields).openapi("DiscordConnectScoped"),
 } as const;
 
 export const IntegrationPatch = z

@@ -16,7 +16,7 @@ import {
 import type { Clock, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
 import { createApp } from "@patchbay/http";
 import { createEchoModel, createOpenAIModel } from "@patchbay/models";
-import { createTelegramPlatform } from "@patchbay/platforms";
+import { createSlackPlatform, createTelegramPlatform } from "@patchbay/platforms";
 import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { createFileQueue } from "./file-queue.ts";
@@ -81,12 +81,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const inbound = createInboundHandler({ store, queue, clock, logger });
   const telegram = createTelegramPlatform({ apiUrl: config.telegramApiUrl, store, vault, inbound, clock, logger });
+  const slack = createSlackPlatform({ apiUrl: config.slackApiUrl, store, vault, inbound, clock, logger });
   const integrations = createIntegrationService({
     store,
     vault,
     clock,
     logger,
-    connectors: { telegram: telegram.connector },
+    connectors: { telegram: telegram.connector, slack: slack.connector },
     publicUrl: config.publicUrl,
   });
   const apiKeys = createApiKeyService({ store, clock });
@@ -96,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clock,
     logger,
     models,
-    platforms: { telegram: telegram.client },
+    platforms: { telegram: telegram.client, slack: slack.client },
     leaseMs: DELIVERY_LEASE_MS,
     rateLimitBudgetMs: RATE_LIMIT_BUDGET_MS,
     historyExchanges: HISTORY_EXCHANGES,
@@ -110,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     replicas: createReplicaService({ store, clock, models, defaultModel: config.defaultModel }),
     integrations,
     apiKeys,
-    ingresses: { telegram: telegram.ingress },
+    ingresses: { telegram: telegram.ingress, slack: slack.ingress },
     store,
     queue,
     logger,

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { startFakeOpenAI, startFakeTelegram } from "@patchbay/testing";
-import type { FakeOpenAI, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
+import { startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
+import type { FakeOpenAI, FakeSlack, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
 import { createJsonLogger } from "../src/json-logger.ts";
 import { readLocalConfig } from "../src/config.ts";
 import { startLocalStack } from "../src/local-stack.ts";
@@ -20,6 +20,7 @@ export interface ApiAnswer {
 export interface Harness {
   stack: LocalStack;
   telegram: FakeTelegram;
+  slack: FakeSlack;
   openai: FakeOpenAI;
   dataDir: string;
   /** Every log line the stack wrote. */
@@ -44,6 +45,7 @@ export async function startHarness(
   options: { telegram?: FakeTelegramOptions; env?: Record<string, string>; stack?: Partial<LocalStackOptions> } = {},
 ): Promise<Harness> {
   const telegram = await startFakeTelegram({ webhookRateLimit: false, ...options.telegram });
+  const slack = await startFakeSlack();
   const openai = await startFakeOpenAI();
   const dataDir = await tempDataDir();
   const port = await freePort();
@@ -54,6 +56,7 @@ export async function startHarness(
     DATA_DIR: dataDir,
     API_KEYS: `alice:${ALICE_KEY},bob:${BOB_KEY}`,
     TELEGRAM_API_URL: telegram.url,
+    SLACK_API_URL: slack.url,
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
@@ -74,6 +77,7 @@ export async function startHarness(
       return stack;
     },
     telegram,
+    slack,
     openai,
     dataDir,
     logs,
@@ -102,6 +106,7 @@ export async function startHarness(
     async close() {
       await stack.close();
       await telegram.close();
+      await slack.close();
       await openai.close();
     },
   };

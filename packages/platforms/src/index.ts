@@ -1,1 +1,3 @@
+export type { PlatformAdapters } from "./shared/platform-adapters.ts";
 export * from "./telegram/index.ts";
+export * from "./slack/index.ts";

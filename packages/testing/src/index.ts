@@ -26,3 +26,7 @@ export type {
   FakeOpenAIReplyFn,
   OpenAIFailure,
 } from "./fake-openai.ts";
+export { DEFAULT_BOT_SCOPES, slackSignature, startFakeSlack } from "./fake-slack.ts";
+export type { FakeSlack, FakeSlackOptions, SlackAppInstall, SlackChannel, SlackEvent, SlackPostedMessage } from "./fake-slack.ts";
+export { ed25519PublicKeyHex, messageCommand, signDiscordRequest, slashCommand, startFakeDiscord } from "./fake-discord.ts";
+export type { DiscordInteraction, DiscordMessage, FakeDiscord, FakeDiscordApplication, FakeDiscordGuild } from "./fake-discord.ts";

@@ -582,6 +582,11 @@ function renderLine(text: string, offset = 0): LineAnalysis {
   return inline(0, new Set());
 }
 
+/** Whether a line (from its first non-blank character) would be read as block syntax rather than text. */
+function looksLikeBlock(line: string): boolean {
+  return QUOTE_PREFIX.test(line) || HEADING.test(line) || BULLET.test(line) || RULE.test(line) || FENCE_OPEN.test(line);
+}
+
 function stripIndent(line: string, indent: number): string {
   let index = 0;
   while (index < indent && (line[index] === " " || line[index] === "\t")) index++;
@@ -708,10 +713,19 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
     if (position >= length || fenceAround(position) !== undefined) return false;
     const lineStart = text.lastIndexOf("\n", position - 1) + 1;
     if (text.slice(lineStart, position).trim() === "") return false;
-    const newline = text.indexOf("\n", position);
-    const rest = text.slice(position, Math.min(newline === -1 ? length : newline, position + 256));
-    return QUOTE_PREFIX.test(rest) || HEADING.test(rest) || BULLET.test(rest) || RULE.test(rest) || FENCE_OPEN.test(rest);
+    return looksLikeBlock(restOfLine(position));
   };
+  const restOfLine = (position: number): string => {
+    const newline = text.indexOf("\n", position);
+    return text.slice(position, Math.min(newline === -1 ? length : newline, position + 256));
+  };
+
+  /** Whether a part starting at `position` inside fenced code would begin with what closes the fence. */
+  const startsLikeFenceClose = (position: number): boolean => {
+    const fence = fenceAround(position);
+    return fence !== undefined && isFenceClosing(restOfLine(position), fence);
+  };
+  const awkwardStart = (position: number): boolean => startsLikeBlock(position) || startsLikeFenceClose(position);
 
   const build = (start: number, end: number): string => {
     let body = text.slice(start, end).trimEnd();
@@ -744,19 +758,19 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
     return adjusted > start ? adjusted : null;
   };
 
-  /** Where the next part starts: past boundary whitespace (keeping the next line's indentation) and past a
-   * closing fence line that the previous part already closed. */
+  /** Where the next part starts: past boundary whitespace (keeping a line's indentation where it matters) and
+   * past a closing fence line that the previous part already closed. */
   const nextStart = (cut: number): number => {
     let position = cut;
     for (;;) {
       let scan = position;
       while (scan < length && WHITESPACE.test(text[scan]!)) scan++;
       if (scan >= length) return length;
-      // Indentation only matters in and at fenced code (it is stripped from the content); keep it there.
-      const newline = text.lastIndexOf("\n", scan - 1);
-      if (newline >= position) {
-        const lineStart = newline + 1;
-        if (fenceAround(lineStart) !== undefined || fences.some((fence) => fence.openStart === lineStart)) scan = lineStart;
+      // Indentation matters in fenced code and where it decides whether a line is a quote, heading, list
+      // item… (`    > x` is not a quote); keep it there, drop it elsewhere.
+      const lineStart = text.lastIndexOf("\n", scan - 1) + 1;
+      if (lineStart >= position && (fenceAround(lineStart) !== undefined || looksLikeBlock(restOfLine(scan)))) {
+        scan = lineStart;
       }
       const closing = fences.find((fence) => fence.closed && fence.closeStart <= scan && scan < fence.closeEnd);
       if (closing === undefined) return scan;
@@ -858,7 +872,7 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
           if (++attempts > 64) break search;
           const cut = adjustCut(start, raw);
           if (cut === null) continue;
-          if (tier !== changesNextLine && startsLikeBlock(nextStart(cut))) {
+          if (tier !== changesNextLine && awkwardStart(nextStart(cut))) {
             if (minimum !== halfway) changesNextLine.unshift(raw);
             continue;
           }
@@ -888,12 +902,14 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
       }
       let firstFit: number | undefined;
       let found: number | undefined;
-      for (let cut = Math.max(fitting, start + 1), tries = 0; cut > start && tries < 32; cut--, tries++) {
-        if (cut < length && isLowSurrogate(text.charCodeAt(cut)) && isHighSurrogate(text.charCodeAt(cut - 1))) continue;
+      for (let raw = Math.max(fitting, start + 1), tries = 0; raw > start && tries < 32; raw--, tries++) {
+        if (raw < length && isLowSurrogate(text.charCodeAt(raw)) && isHighSurrogate(text.charCodeAt(raw - 1))) continue;
+        const cut = adjustCut(start, raw);
+        if (cut === null) continue;
         const part = build(start, cut);
         if (!fits(part) || isBlank(part)) continue;
         firstFit ??= cut;
-        if (!startsLikeBlock(nextStart(cut))) {
+        if (!awkwardStart(nextStart(cut))) {
           found = cut;
           break;
         }

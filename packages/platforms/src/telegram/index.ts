@@ -1,4 +1,5 @@
-import type { Clock, InboundHandler, Logger, PlatformClient, PlatformConnector, Store, TokenVault, WebhookIngress } from "@patchbay/core";
+import type { Clock, InboundHandler, Logger, Store, TokenVault } from "@patchbay/core";
+import type { PlatformAdapters } from "../shared/platform-adapters.ts";
 import { createTelegramBotApi } from "./bot-api.ts";
 import { createTelegramClient } from "./client.ts";
 import { createTelegramConnector } from "./connector.ts";
@@ -11,12 +12,6 @@ export * from "./format.ts";
 /** Every Bot API call is bounded so a hung connection cannot hold a request or a worker. */
 const BOT_API_TIMEOUT_MS = 15_000;
 
-export interface TelegramPlatform {
-  connector: PlatformConnector;
-  client: PlatformClient;
-  ingress: WebhookIngress;
-}
-
 export interface TelegramPlatformDeps {
   apiUrl: string;
   store: Store;
@@ -27,7 +22,7 @@ export interface TelegramPlatformDeps {
   fetch?: typeof fetch;
 }
 
-export function createTelegramPlatform(deps: TelegramPlatformDeps): TelegramPlatform {
+export function createTelegramPlatform(deps: TelegramPlatformDeps): PlatformAdapters {
   const api = createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   return {
     connector: createTelegramConnector(api, deps.store),

@@ -1,0 +1,120 @@
+import { PlatformCallError, ValidationError } from "@patchbay/core";
+import type { Integration, PlatformConnector, SecretBundle, SeenChannel } from "@patchbay/core";
+import { createSlackWebClient, slackCall } from "./web-client.ts";
+
+/** Scopes Patchbay needs for every Slack integration. */
+export const REQUIRED_SLACK_SCOPES = ["app_mentions:read", "chat:write", "im:history", "channels:read", "groups:read"];
+/** Extra scopes when `scope: all` answers every channel message. */
+export const SCOPE_ALL_SLACK_SCOPES = ["channels:history", "groups:history"];
+
+const CHANNEL_PAGE_SIZE = 200;
+
+interface AuthTest {
+  team_id?: string;
+  team?: string;
+  user_id?: string;
+  user?: string;
+  bot_id?: string;
+  app_id?: string;
+  response_metadata?: { scopes?: string[] };
+}
+
+/** The Slack control plane: auth.test, scope checks, channel listing, test posts. The Request URL is pasted by hand. */
+export function createSlackConnector(apiUrl: string): PlatformConnector {
+  const authTest = async (token: string): Promise<AuthTest> =>
+    (await slackCall("auth.test", () => createSlackWebClient(token, apiUrl).auth.test())) as AuthTest;
+
+  const checkScopes = (auth: AuthTest, wantsAll: boolean) => {
+    const granted = new Set(auth.response_metadata?.scopes ?? []);
+    const needed = [...REQUIRED_SLACK_SCOPES, ...(wantsAll ? SCOPE_ALL_SLACK_SCOPES : [])];
+    const missing = needed.filter((s) => !granted.has(s));
+    if (missing.length > 0) {
+      throw new PlatformCallError(
+        "INSUFFICIENT_PERMISSIONS",
+        `The Slack app lacks the scopes ${missing.join(", ")}: add them under OAuth & Permissions and reinstall the app.`,
+        { required_scopes: needed, missing_scopes: missing },
+      );
+    }
+  };
+
+  return {
+    platform: "slack",
+
+    async connect({ botToken, scope, options }) {
+      const signingSecret = options.signing_secret;
+      if (typeof signingSecret !== "string" || signingSecret.length === 0) {
+        throw new ValidationError([{ field: "signing_secret", message: "is required" }]);
+      }
+      const auth = await authTest(botToken);
+      if (!auth.bot_id || !auth.user_id) {
+        throw new PlatformCallError("INVALID_CREDENTIALS", "This is not a bot token: use the app's Bot User OAuth Token (xoxb-…).");
+      }
+      const expected = options.workspace_id;
+      if (typeof expected === "string" && expected !== auth.team_id) {
+        throw new PlatformCallError(
+          "INVALID_CREDENTIALS",
+          `The token belongs to workspace ${auth.team_id}, not ${expected}; check workspace_id or the token.`,
+          { workspace_id: auth.team_id },
+        );
+      }
+      checkScopes(auth, scope === "all");
+      return {
+        bot: { id: auth.bot_id, username: auth.user ?? auth.user_id, user_id: auth.user_id, ...(auth.app_id ? { app_id: auth.app_id } : {}) },
+        secrets: { bot_token: botToken, signing_secret: signingSecret },
+        fields: { workspaceId: auth.team_id ?? null, workspaceName: auth.team ?? null },
+        warnings: [],
+      };
+    },
+
+    // Slack offers no API to set a custom app's Request URL: it is pasted in the app settings (see README).
+    async register() {},
+
+    async validate(integration, secrets) {
+      const auth = await authTest(secrets.bot_token!);
+      if (auth.bot_id !== integration.bot.id) {
+        throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different Slack app; rotate bot_token.");
+      }
+      checkScopes(auth, integration.scope === "all");
+      return {
+        warnings: integration.lastMessageAt
+          ? []
+          : ["No event has reached Patchbay yet: paste webhook_url as the Request URL under Event Subscriptions."],
+      };
+    },
+
+    async sendTest(_integration, secrets, channelId, text) {
+      if (!channelId) throw new ValidationError([{ field: "channel_id", message: "is required for Slack (see /channels)" }]);
+      const result = await slackCall("chat.postMessage", () =>
+        createSlackWebClient(secrets.bot_token!, apiUrl).chat.postMessage({ channel: channelId, text }),
+      );
+      return { messageId: String(result.ts) };
+    },
+
+    async listChannels(_integration: Integration, secrets: SecretBundle) {
+      const web = createSlackWebClient(secrets.bot_token!, apiUrl);
+      const channels: SeenChannel[] = [];
+      const at = new Date().toISOString();
+      let cursor: string | undefined;
+      do {
+        const page = await slackCall("conversations.list", () =>
+          web.conversations.list({ types: "public_channel,private_channel", exclude_archived: true, limit: CHANNEL_PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
+        );
+        for (const channel of page.channels ?? []) {
+          if (!channel.is_member || !channel.id) continue;
+          channels.push({
+            id: channel.id,
+            name: `#${channel.name ?? channel.id}`,
+            isPrivate: channel.is_private === true,
+            memberCount: channel.num_members,
+            lastSeenAt: at,
+          });
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return channels;
+    },
+
+    // Nothing to undo at Slack: the Request URL answers 404 once the integration is gone.
+    async unregister() {},
+  };
+}

@@ -204,6 +204,8 @@ export interface PlatformClient {
   split(answer: string): string[];
   /** Sends one part; `index` 0 is the first part. Throws PlatformCallError. */
   sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
+  /** Runs once every part is out (Discord starts a thread from the answer); must tolerate being repeated. */
+  finish?(context: OutboundContext, messageIds: string[]): Promise<void>;
 }
 
 export interface ConnectRequest {

@@ -97,7 +97,7 @@ export function createResponder(deps: ResponderDeps) {
     }
   };
 
-  const answer = async (integration: Integration, job: ReplyJob, claim: { answer: string | null; partsSent: number }) => {
+  const answer = async (integration: Integration, job: ReplyJob, claim: { answer: string | null; partsSent: number; messageIds: string[] }) => {
     const client = deps.platforms[integration.platform];
     if (!client) throw new PatchbayError("PLATFORM_ERROR", `No ${integration.platform} client in this deployment.`);
     const secrets = await vault.get(integration.id);
@@ -115,9 +115,12 @@ export function createResponder(deps: ResponderDeps) {
     }
 
     const parts = client.split(text);
+    const messageIds = [...claim.messageIds];
     for (let index = claim.partsSent; index < parts.length; index++) {
       const sent = await sendWithRateLimits(client, context, parts[index]!, index);
+      messageIds.push(sent.messageId);
       const last = index === parts.length - 1;
+      if (last) await client.finish?.(context, messageIds);
       const latencyMs = clock.now() - Date.parse(job.receivedAt);
       await store.recordPartSent(integration.id, job.message.key, sent.messageId, last ? { latencyMs } : null);
     }

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { EnqueueOptions, MessageQueue, ReplyJob } from "@patchbay/core";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
+import type { Sealed, Sealer } from "./sealing.ts";
 
 export interface QueuedMessage {
   id: string;
@@ -66,21 +67,31 @@ export interface FileQueue extends MessageQueue {
   redrive(ids?: string[]): Promise<number>;
 }
 
+/** On disk the job is sealed: it may carry short-lived platform credentials (Discord interaction tokens). */
+type StoredMessage = Omit<QueuedMessage, "job"> & { job: Sealed };
+
 /**
  * A durable queue in `{dataDir}/queue`: one fsync'ed file per message, so an accepted message survives
  * `kill -9`. At-least-once delivery with visibility timeout, backoff, per-group order and a dead-letter
  * directory. On restart every message, including those in flight at the crash, is due at once.
  */
-export async function createFileQueue(dataDir: string, overrides: Partial<FileQueueOptions> = {}): Promise<FileQueue> {
+export async function createFileQueue(dataDir: string, sealer: Sealer, overrides: Partial<FileQueueOptions> = {}): Promise<FileQueue> {
   const options = { ...DEFAULT_QUEUE_OPTIONS, ...overrides };
   const dir = join(dataDir, "queue");
   const deadDir = join(dir, "dead");
   await mkdir(deadDir, { recursive: true, mode: 0o700 });
 
+  const encode = (message: QueuedMessage) =>
+    JSON.stringify({ ...message, job: sealer.seal(JSON.stringify(message.job), message.id) } satisfies StoredMessage);
+  const decode = (text: string): QueuedMessage => {
+    const stored = JSON.parse(text) as StoredMessage;
+    return { ...stored, job: JSON.parse(sealer.open(stored.job, stored.id)) as ReplyJob };
+  };
+
   const messages = new Map<string, QueuedMessage>();
   for (const name of await readdir(dir)) {
     if (!name.endsWith(".json")) continue;
-    const message = JSON.parse(await readFile(join(dir, name), "utf8")) as QueuedMessage;
+    const message = decode(await readFile(join(dir, name), "utf8"));
     messages.set(message.id, { ...message, visibleAt: 0 });
   }
   let seq = Math.max(0, ...[...messages.values()].map((m) => m.seq));
@@ -91,7 +102,7 @@ export async function createFileQueue(dataDir: string, overrides: Partial<FileQu
   let stopping = false;
 
   const fileOf = (id: string) => join(dir, `${id}.json`);
-  const persist = (message: QueuedMessage) => writeFileAtomic(fileOf(message.id), JSON.stringify(message));
+  const persist = (message: QueuedMessage) => writeFileAtomic(fileOf(message.id), encode(message));
 
   const isDuplicate = (dedupeId: string, now: number) => {
     for (const [id, at] of recentDedupe) if (now - at > options.dedupeWindowMs) recentDedupe.delete(id);
@@ -125,7 +136,7 @@ export async function createFileQueue(dataDir: string, overrides: Partial<FileQu
       message.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (final) {
         messages.delete(message.id);
-        await writeFileAtomic(join(deadDir, `${message.id}.json`), JSON.stringify(message));
+        await writeFileAtomic(join(deadDir, `${message.id}.json`), encode(message));
         await rm(fileOf(message.id), { force: true });
         await syncDirectory(dir);
       } else {
@@ -139,7 +150,7 @@ export async function createFileQueue(dataDir: string, overrides: Partial<FileQu
 
   async function deadLetters(): Promise<QueuedMessage[]> {
     const names = (await readdir(deadDir)).filter((n) => n.endsWith(".json"));
-    const dead = await Promise.all(names.map(async (n) => JSON.parse(await readFile(join(deadDir, n), "utf8")) as QueuedMessage));
+    const dead = await Promise.all(names.map(async (n) => decode(await readFile(join(deadDir, n), "utf8"))));
     return dead.sort((a, b) => a.seq - b.seq);
   }
 

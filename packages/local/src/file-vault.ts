@@ -1,42 +1,16 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SecretBundle, TokenVault } from "@patchbay/core";
 import { writeFileAtomic } from "./atomic-file.ts";
-
-const KEY_BYTES = 32;
-const IV_BYTES = 12;
-
-interface SealedSecret {
-  v: 1;
-  iv: string;
-  tag: string;
-  data: string;
-}
-
-/** Reads the vault key from `path`, creating it (mode 0600) on first start. */
-async function loadOrCreateKey(path: string): Promise<Buffer> {
-  try {
-    const key = Buffer.from((await readFile(path, "utf8")).trim(), "base64");
-    if (key.length !== KEY_BYTES) throw new Error(`The vault key at ${path} is not ${KEY_BYTES} bytes; restore it from backup.`);
-    return key;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const key = randomBytes(KEY_BYTES);
-  await writeFileAtomic(path, key.toString("base64"), 0o600);
-  await chmod(path, 0o600);
-  return key;
-}
+import type { Sealed, Sealer } from "./sealing.ts";
 
 /**
  * Secrets sealed with AES-256-GCM, one file per integration under `{dataDir}/vault`. The integration id
- * is the additional authenticated data, so a sealed file cannot be moved to another integration.
+ * is authenticated with the data, so a sealed file cannot be moved to another integration.
  */
-export async function createFileVault(dataDir: string): Promise<TokenVault> {
+export async function createFileVault(dataDir: string, sealer: Sealer): Promise<TokenVault> {
   const dir = join(dataDir, "vault");
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const key = await loadOrCreateKey(join(dataDir, "vault.key"));
   const cache = new Map<string, SecretBundle>();
   const pathOf = (id: string) => {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`Invalid vault entry id "${id}".`);
@@ -45,35 +19,21 @@ export async function createFileVault(dataDir: string): Promise<TokenVault> {
 
   return {
     async put(id, secrets) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv("aes-256-gcm", key, iv);
-      cipher.setAAD(Buffer.from(id));
-      const data = Buffer.concat([cipher.update(JSON.stringify(secrets), "utf8"), cipher.final()]);
-      const sealed: SealedSecret = {
-        v: 1,
-        iv: iv.toString("base64"),
-        tag: cipher.getAuthTag().toString("base64"),
-        data: data.toString("base64"),
-      };
-      await writeFileAtomic(pathOf(id), JSON.stringify(sealed), 0o600);
+      await writeFileAtomic(pathOf(id), JSON.stringify(sealer.seal(JSON.stringify(secrets), id)), 0o600);
       cache.set(id, { ...secrets });
     },
 
     async get(id) {
       const cached = cache.get(id);
       if (cached) return { ...cached };
-      let sealed: SealedSecret;
+      let sealed: Sealed;
       try {
-        sealed = JSON.parse(await readFile(pathOf(id), "utf8")) as SealedSecret;
+        sealed = JSON.parse(await readFile(pathOf(id), "utf8")) as Sealed;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;
       }
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(sealed.iv, "base64"));
-      decipher.setAAD(Buffer.from(id));
-      decipher.setAuthTag(Buffer.from(sealed.tag, "base64"));
-      const plain = Buffer.concat([decipher.update(Buffer.from(sealed.data, "base64")), decipher.final()]);
-      const secrets = JSON.parse(plain.toString("utf8")) as SecretBundle;
+      const secrets = JSON.parse(sealer.open(sealed, id)) as SecretBundle;
       cache.set(id, secrets);
       return { ...secrets };
     },

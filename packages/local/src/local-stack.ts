@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
@@ -16,13 +17,14 @@ import {
 import type { Clock, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
 import { createApp } from "@patchbay/http";
 import { createEchoModel, createOpenAIModel } from "@patchbay/models";
-import { createSlackPlatform, createTelegramPlatform } from "@patchbay/platforms";
+import { createDiscordPlatform, createSlackPlatform, createTelegramPlatform } from "@patchbay/platforms";
 import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { createFileQueue } from "./file-queue.ts";
 import type { FileQueue, FileQueueOptions } from "./file-queue.ts";
 import { createFileVault } from "./file-vault.ts";
 import { createJsonLogger } from "./json-logger.ts";
+import { loadSealer } from "./sealing.ts";
 
 const TABLE_NAME = "patchbay";
 /** A crashed worker's message is taken over after this long (live workers renew it); well inside the 60 s promise. */
@@ -71,8 +73,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   await ensureTable(client, TABLE_NAME);
   const store = createDynamoStore(client, TABLE_NAME);
-  const vault = await createFileVault(config.dataDir);
-  const queue = await createFileQueue(config.dataDir, options.queue);
+  const sealer = await loadSealer(join(config.dataDir, "vault.key"));
+  const vault = await createFileVault(config.dataDir, sealer);
+  const queue = await createFileQueue(config.dataDir, sealer, options.queue);
 
   const models = createModelRouter({
     echo: createEchoModel(),
@@ -82,12 +85,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const inbound = createInboundHandler({ store, queue, clock, logger });
   const telegram = createTelegramPlatform({ apiUrl: config.telegramApiUrl, store, vault, inbound, clock, logger });
   const slack = createSlackPlatform({ apiUrl: config.slackApiUrl, store, vault, inbound, clock, logger });
+  const discord = createDiscordPlatform({ apiUrl: config.discordApiUrl, store, inbound, clock, logger });
   const integrations = createIntegrationService({
     store,
     vault,
     clock,
     logger,
-    connectors: { telegram: telegram.connector, slack: slack.connector },
+    connectors: { telegram: telegram.connector, slack: slack.connector, discord: discord.connector },
     publicUrl: config.publicUrl,
   });
   const apiKeys = createApiKeyService({ store, clock });
@@ -97,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clock,
     logger,
     models,
-    platforms: { telegram: telegram.client, slack: slack.client },
+    platforms: { telegram: telegram.client, slack: slack.client, discord: discord.client },
     leaseMs: DELIVERY_LEASE_MS,
     rateLimitBudgetMs: RATE_LIMIT_BUDGET_MS,
     historyExchanges: HISTORY_EXCHANGES,
@@ -111,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     replicas: createReplicaService({ store, clock, models, defaultModel: config.defaultModel }),
     integrations,
     apiKeys,
-    ingresses: { telegram: telegram.ingress, slack: slack.ingress },
+    ingresses: { telegram: telegram.ingress, slack: slack.ingress, discord: discord.ingress },
     store,
     queue,
     logger,

@@ -4,13 +4,18 @@ import { describe, expect, test } from "vitest";
 import type { ReplyJob } from "@patchbay/core";
 import { describeQueueContract, sampleJob } from "@patchbay/testing/contracts";
 import { createFileQueue } from "../src/file-queue.ts";
-import type { Delivery, FileQueueOptions } from "../src/file-queue.ts";
-import { eventually, tempDataDir } from "./helpers.ts";
+import type { Delivery, FileQueue, FileQueueOptions } from "../src/file-queue.ts";
+import { loadSealer } from "../src/sealing.ts";
+import { eventually, filesUnder, tempDataDir } from "./helpers.ts";
+
+async function queueIn(dir: string, options: Partial<FileQueueOptions> = {}): Promise<FileQueue> {
+  return createFileQueue(dir, await loadSealer(join(dir, "vault.key")), options);
+}
 
 const FAST: Partial<FileQueueOptions> = { pollIntervalMs: 5, backoffMs: () => 10 };
 
 describeQueueContract("durable file queue", async () => {
-  const queue = await createFileQueue(await tempDataDir(), FAST);
+  const queue = await queueIn(await tempDataDir(), FAST);
   return {
     queue,
     async received() {
@@ -26,12 +31,27 @@ describeQueueContract("durable file queue", async () => {
 });
 
 describe("durable file queue", () => {
+  test("the job is sealed on disk: a message's text and reply details are not readable in its file", async () => {
+    const dir = await tempDataDir();
+    const queue = await queueIn(dir, FAST);
+    const job = sampleJob("u1");
+    job.message.text = "a private question nobody should read";
+    job.message.reply = { interactionToken: "aW50ZXJhY3Rpb24tdG9rZW4tc2VjcmV0" };
+    await queue.enqueue(job, { groupId: "g", dedupeId: "d1" });
+    const files = await filesUnder(join(dir, "queue"));
+    expect(files).toHaveLength(1);
+    const content = files[0]!.content.toString("utf8");
+    expect(content).not.toContain("a private question");
+    expect(content).not.toContain("aW50ZXJhY3Rpb24tdG9rZW4tc2VjcmV0");
+    expect((await queueIn(dir, FAST)).pending()[0]!.job).toEqual(job);
+  });
+
   test("a message survives a restart and is delivered after it", async () => {
     const dir = await tempDataDir();
-    const first = await createFileQueue(dir, FAST);
+    const first = await queueIn(dir, FAST);
     await first.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
     // No consumer ran: a new queue over the same directory stands for the restarted process.
-    const second = await createFileQueue(dir, FAST);
+    const second = await queueIn(dir, FAST);
     const seen: string[] = [];
     second.start(async ({ message }) => {
       seen.push(message.job.message.key);
@@ -45,7 +65,7 @@ describe("durable file queue", () => {
   test("a failing message is retried with backoff, then dead-lettered after max receives, and can be redriven", async () => {
     const dir = await tempDataDir();
     const waits: number[] = [];
-    const queue = await createFileQueue(dir, {
+    const queue = await queueIn(dir, {
       ...FAST,
       maxReceives: 3,
       backoffMs: (n) => {
@@ -71,7 +91,7 @@ describe("durable file queue", () => {
     expect(dead).toMatchObject({ lastError: "Error: model down", job: { message: { key: "u1" } } });
     expect(queue.pending()).toEqual([]);
 
-    const redriven = await createFileQueue(dir, FAST);
+    const redriven = await queueIn(dir, FAST);
     expect(await redriven.redrive()).toBe(1);
     const seen: number[] = [];
     redriven.start(async ({ message }) => {
@@ -84,7 +104,7 @@ describe("durable file queue", () => {
   });
 
   test("a handler may ask for its retry time", async () => {
-    const queue = await createFileQueue(await tempDataDir(), FAST);
+    const queue = await queueIn(await tempDataDir(), FAST);
     const times: number[] = [];
     queue.start(async () => {
       times.push(Date.now());
@@ -97,7 +117,7 @@ describe("durable file queue", () => {
   });
 
   test("one group is processed one message at a time, other groups in parallel", async () => {
-    const queue = await createFileQueue(await tempDataDir(), { ...FAST, concurrency: 4 });
+    const queue = await queueIn(await tempDataDir(), { ...FAST, concurrency: 4 });
     const log: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -118,7 +138,7 @@ describe("durable file queue", () => {
   });
 
   test("a delivery that outlives the visibility timeout is delivered again", async () => {
-    const queue = await createFileQueue(await tempDataDir(), { ...FAST, visibilityTimeoutMs: 50 });
+    const queue = await queueIn(await tempDataDir(), { ...FAST, visibilityTimeoutMs: 50 });
     let calls = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -134,7 +154,7 @@ describe("durable file queue", () => {
   });
 
   test("stop waits for the delivery in flight", async () => {
-    const queue = await createFileQueue(await tempDataDir(), FAST);
+    const queue = await queueIn(await tempDataDir(), FAST);
     let finished = false;
     let started = false;
     queue.start(async () => {

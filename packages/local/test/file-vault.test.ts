@@ -2,8 +2,11 @@ import { stat, writeFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { describeVaultContract } from "@patchbay/testing/contracts";
-import { createFileVault } from "../src/file-vault.ts";
+import { createFileVault as createVaultWithSealer } from "../src/file-vault.ts";
+import { loadSealer } from "../src/sealing.ts";
 import { filesUnder, tempDataDir } from "./helpers.ts";
+
+const createFileVault = async (dir: string) => createVaultWithSealer(dir, await loadSealer(join(dir, "vault.key")));
 
 describeVaultContract("encrypted file vault", async () => createFileVault(await tempDataDir()));
 

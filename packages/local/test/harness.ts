@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
-import type { FakeOpenAI, FakeSlack, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
+import { startFakeDiscord, startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
+import type { FakeDiscord, FakeOpenAI, FakeSlack, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
 import { createJsonLogger } from "../src/json-logger.ts";
 import { readLocalConfig } from "../src/config.ts";
 import { startLocalStack } from "../src/local-stack.ts";
@@ -21,6 +21,7 @@ export interface Harness {
   stack: LocalStack;
   telegram: FakeTelegram;
   slack: FakeSlack;
+  discord: FakeDiscord;
   openai: FakeOpenAI;
   dataDir: string;
   /** Every log line the stack wrote. */
@@ -46,6 +47,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const telegram = await startFakeTelegram({ webhookRateLimit: false, ...options.telegram });
   const slack = await startFakeSlack();
+  const discord = await startFakeDiscord();
   const openai = await startFakeOpenAI();
   const dataDir = await tempDataDir();
   const port = await freePort();
@@ -57,6 +59,7 @@ export async function startHarness(
     API_KEYS: `alice:${ALICE_KEY},bob:${BOB_KEY}`,
     TELEGRAM_API_URL: telegram.url,
     SLACK_API_URL: slack.url,
+    DISCORD_API_URL: discord.url,
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
@@ -78,6 +81,7 @@ export async function startHarness(
     },
     telegram,
     slack,
+    discord,
     openai,
     dataDir,
     logs,
@@ -107,6 +111,7 @@ export async function startHarness(
       await stack.close();
       await telegram.close();
       await slack.close();
+      await discord.close();
       await openai.close();
     },
   };

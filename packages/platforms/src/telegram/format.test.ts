@@ -101,9 +101,10 @@ function expectReassembles(original: string, parts: readonly string[]): void {
   const gapOk = (from: number, to: number): boolean => {
     const gap = original.slice(from, to);
     if (GAP.test(gap)) return true;
-    const firstVisible = from + gap.search(/\S/);
-    const lineStart = original.lastIndexOf("\n", firstVisible - 1) + 1;
-    return original.slice(lineStart, firstVisible).trim() === "" && telegramHtmlToText(markdownToTelegramHtml(gap)).trim() === "";
+    const rest = gap.replace(/^[ \t]*(?:`{3,}|~{3,})[^\n]*$/gm, "");
+    const lead = /^\s*/.exec(rest)![0];
+    const atLineStart = lead.includes("\n") || original.slice(original.lastIndexOf("\n", from - 1) + 1, from).trim() === "";
+    return atLineStart && telegramHtmlToText(markdownToTelegramHtml(rest)).trim() === "";
   };
   // Depth-first over the variants (a fence line may or may not have been added), memoised on (part, cursor).
   const failed = new Set<string>();
@@ -220,6 +221,9 @@ describe("markdownToTelegramHtml", () => {
     ["mailto", "[mail](mailto:a@b.c)", '<a href="mailto:a@b.c">mail</a>'],
     ["autolink", "<https://e.com/a>", '<a href="https://e.com/a">https://e.com/a</a>'],
     ["image", "![alt](https://e.com/i.png)", '<a href="https://e.com/i.png">alt</a>'],
+    ["escaped character in link destination", "[a](https://e.com/a\\_b)", '<a href="https://e.com/a_b">a</a>'],
+    ["bare URL is plain text", "see https://e.com/__init__/a_b_c.", "see https://e.com/__init__/a_b_c."],
+    ["bold bare URL", "**https://e.com/x_y**", "<b>https://e.com/x_y</b>"],
     ["javascript link stays literal", "[x](javascript:alert(1))", "[x](javascript:alert(1))"],
     ["relative link stays literal", "[x](/path)", "[x](/path)"],
     ["heading", "# Title", "<b>Title</b>"],

@@ -312,7 +312,30 @@ function parseLink(src: string, at: number, textEnd: number, to: number): Parsed
     while (index < to && (src[index] === " " || src[index] === "\t")) index++;
   }
   if (src[index] !== ")") return null;
-  return { textStart: at + 1, textEnd, destination, end: index + 1 };
+  return { textStart: at + 1, textEnd, destination: destination.replace(/\\([!-/:-@[-`{-~])/g, "$1"), end: index + 1 };
+}
+
+const BARE_URL = /https?:\/\/[^\s<>`*]+/;
+
+/** Drops punctuation that ends the sentence around a bare URL rather than the URL (and unbalanced brackets). */
+function trimUrl(url: string): string {
+  let end = url.length;
+  for (;;) {
+    const last = url[end - 1]!;
+    if (".,;:!?'\"_~".includes(last)) {
+      end--;
+      continue;
+    }
+    if (last === ")" || last === "]") {
+      const body = url.slice(0, end);
+      const opener = last === ")" ? "(" : "[";
+      if (body.split(last).length > body.split(opener).length) {
+        end--;
+        continue;
+      }
+    }
+    return url.slice(0, end);
+  }
 }
 
 function makeDelimiter(src: string, at: number, count: number, from: number, to: number): DelimiterNode {
@@ -349,9 +372,23 @@ function parseInline(src: string, from: number, to: number, allowLinks: boolean)
   const closes = hasBackticks ? codeSpanCloses(src, from, to) : new Map<number, number>();
   let brackets: Map<number, number> | undefined;
   const autolink = new RegExp(AUTOLINK.source, "iy");
+  const bareUrl = new RegExp(BARE_URL.source, "y");
   let index = from;
   while (index < to) {
     const char = src[index]!;
+    if (char === "h" && (index === from || !ALPHANUMERIC.test(src[index - 1]!))) {
+      // A bare URL is plain text (Telegram links it itself); `_` or `*` inside it is never emphasis.
+      bareUrl.lastIndex = index;
+      const match = bareUrl.exec(src);
+      if (match !== null) {
+        const url = trimUrl(src.slice(index, Math.min(to, index + match[0].length)));
+        if (/^https?:\/\/[^/]/.test(url)) {
+          buffer += url;
+          index += url.length;
+          continue;
+        }
+      }
+    }
     if (char === "\\" && index + 1 < to && ASCII_PUNCTUATION.test(src[index + 1]!)) {
       buffer += src[index + 1];
       index += 2;
@@ -552,8 +589,8 @@ function renderLine(text: string, offset = 0): LineAnalysis {
   const line = text.slice(offset).replace(/\s+$/, "");
   if (line.trim() === "") return { html: "", spans: [] };
   if (RULE.test(line)) return { html: "———", spans: [] };
-  const inline = (contentStart: number, open: ReadonlySet<EmphasisTag>): { html: string; spans: Array<[number, number]> } => {
-    const nodes = processEmphasis(parseInline(line, contentStart, line.length, true));
+  const inline = (from: number, to: number, open: ReadonlySet<EmphasisTag>): LineAnalysis => {
+    const nodes = processEmphasis(parseInline(line, from, to, true));
     const spans: Array<[number, number]> = [];
     collectSpans(nodes, spans);
     return {
@@ -566,20 +603,16 @@ function renderLine(text: string, offset = 0): LineAnalysis {
     const prefix = heading[1]!;
     const content = heading[2]!;
     if (content.trim() === "") return { html: "", spans: [] };
-    const nodes = processEmphasis(parseInline(line, prefix.length, prefix.length + content.length, true));
-    const spans: Array<[number, number]> = [];
-    collectSpans(nodes, spans);
-    return {
-      html: `<b>${renderNodes(nodes, { inLink: false, open: new Set<EmphasisTag>(["b"]) })}</b>`,
-      spans: spans.map(([start, end]): [number, number] => [start + offset, end + offset]),
-    };
+    // The heading is bold already, so bold inside it renders without a nested <b>.
+    const rendered = inline(prefix.length, prefix.length + content.length, new Set(["b"]));
+    return { html: `<b>${rendered.html}</b>`, spans: rendered.spans };
   }
   const bullet = BULLET.exec(line);
   if (bullet !== null) {
-    const rendered = inline(bullet[0].length, new Set());
+    const rendered = inline(bullet[0].length, line.length, new Set());
     return { html: `${bullet[1]!}• ${rendered.html}`, spans: rendered.spans };
   }
-  return inline(0, new Set());
+  return inline(0, line.length, new Set());
 }
 
 /** Whether a line (from its first non-blank character) would be read as block syntax rather than text. */
@@ -835,7 +868,6 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
       break;
     }
 
-    // Longest raw prefix that still fits (visible length grows almost monotonically with the prefix).
     // The furthest boundary that still fits. Visible length grows almost monotonically with the prefix when
     // measured at boundaries (a raw prefix ending inside a link would show its URL literally, so raw offsets
     // are a poor guide), hence a binary search over the boundaries themselves, in a window that grows while

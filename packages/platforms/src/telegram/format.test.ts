@@ -80,9 +80,9 @@ const FENCE_LINE = /^[ \t]*(?:`{3,}|~{3,})[^\n]*$/;
 const GAP = /^(?:\s|(?:`{3,}|~{3,})[^\n`]*(?:\n|$))*$/;
 
 /**
- * Asserts that the parts, minus fence lines the splitter added to close and reopen code blocks, are consecutive
- * substrings of the original separated only by whitespace (and by an original closing fence the splitter already
- * reproduced).
+ * Asserts that the parts, minus fence lines the splitter added to close and reopen code blocks (and a backslash it
+ * puts before a mid-line `>`/`#`/`-` that starts a part), are consecutive substrings of the original separated only
+ * by whitespace, by fence lines the splitter already reproduced, or by markers that render to nothing.
  */
 function expectReassembles(original: string, parts: readonly string[]): void {
   const cores = parts.map((part) => {

@@ -725,9 +725,13 @@ function isLowSurrogate(code: number): boolean {
  * visible UTF-16 code units.
  *
  * Boundaries are preferred in the order paragraph break, line break, sentence end, whitespace, hard cut (never
- * inside a surrogate pair); a boundary of a better kind wins if it keeps the part at least half full. A fenced
- * code block cut in two is closed at the end of one part and reopened with its original opening line at the
- * start of the next. Whitespace at the boundaries is dropped; parts are never blank.
+ * inside a surrogate pair); a boundary of a better kind wins if it keeps the part at least half full, and cuts
+ * inside a code span, link or emphasis are avoided when possible. A fenced code block cut in two is closed at
+ * the end of one part and reopened with its original opening line at the start of the next. Whitespace at the
+ * boundaries is dropped; parts are never blank. Otherwise the parts are slices of the input, in order, except:
+ * a part that starts mid-line with text that would read as block syntax (`> `, `# `, `- `, a fence…) gets a
+ * leading backslash so it stays literal, and fragments that render to nothing at all (an empty fenced block,
+ * a bare `>` that cannot share a part with its content) are dropped.
  */
 export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
   if (!Number.isInteger(limit) || limit < 2) throw new RangeError(`limit must be an integer ≥ 2, got ${limit}`);

@@ -4,20 +4,10 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
 import { createDocumentClient, createDynamoStore, ensureTable } from "@patchbay/aws";
-import {
-  createApiKeyService,
-  createInboundHandler,
-  createIntegrationService,
-  createModelRouter,
-  createReconciler,
-  createReplicaService,
-  createResponder,
-  systemClock,
-} from "@patchbay/core";
+import { systemClock } from "@patchbay/core";
 import type { Clock, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
+import { createPatchbay } from "@patchbay/composition";
 import { createApp } from "@patchbay/http";
-import { createEchoModel, createOpenAIModel } from "@patchbay/models";
-import { createDiscordPlatform, createSlackPlatform, createTelegramPlatform } from "@patchbay/platforms";
 import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { createFileQueue } from "./file-queue.ts";
@@ -27,12 +17,6 @@ import { createJsonLogger } from "./json-logger.ts";
 import { loadSealer } from "./sealing.ts";
 
 const TABLE_NAME = "patchbay";
-/** A crashed worker's message is taken over after this long (live workers renew it); well inside the 60 s promise. */
-const DELIVERY_LEASE_MS = 30_000;
-/** Rate-limit waits longer than this go back to the queue instead of holding a worker. */
-const RATE_LIMIT_BUDGET_MS = 30_000;
-const HISTORY_EXCHANGES = 10;
-const MODEL_TIMEOUT_MS = 60_000;
 
 export interface LocalStackOptions {
   config: LocalConfig;
@@ -77,49 +61,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const vault = await createFileVault(config.dataDir, sealer);
   const queue = await createFileQueue(config.dataDir, sealer, options.queue);
 
-  const models = createModelRouter({
-    echo: createEchoModel(),
-    openai: createOpenAIModel({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey, timeoutMs: MODEL_TIMEOUT_MS }),
-    ...options.models,
-  });
-  const inbound = createInboundHandler({ store, queue, clock, logger });
-  const telegram = createTelegramPlatform({ apiUrl: config.telegramApiUrl, store, vault, inbound, clock, logger });
-  const slack = createSlackPlatform({ apiUrl: config.slackApiUrl, store, vault, inbound, clock, logger });
-  const discord = createDiscordPlatform({ apiUrl: config.discordApiUrl, store, inbound, clock, logger });
-  const integrations = createIntegrationService({
-    store,
-    vault,
-    clock,
-    logger,
-    connectors: { telegram: telegram.connector, slack: slack.connector, discord: discord.connector },
-    publicUrl: config.publicUrl,
-  });
-  const apiKeys = createApiKeyService({ store, clock });
-  const responder = createResponder({
-    store,
-    vault,
-    clock,
-    logger,
-    models,
-    platforms: { telegram: telegram.client, slack: slack.client, discord: discord.client },
-    leaseMs: DELIVERY_LEASE_MS,
-    rateLimitBudgetMs: RATE_LIMIT_BUDGET_MS,
-    historyExchanges: HISTORY_EXCHANGES,
-  });
-  const reconciler = createReconciler({ store, integrations, logger });
+  const patchbay = createPatchbay({ store, vault, queue, clock, logger }, { ...config, models: options.models });
+  const { apiKeys, responder, reconciler } = patchbay;
 
   for (const { owner, key } of config.apiKeys) await apiKeys.seed(owner, key);
   const generatedApiKey = (await apiKeys.hasAny()) ? null : (await apiKeys.create("local")).key;
 
-  const app = createApp({
-    replicas: createReplicaService({ store, clock, models, defaultModel: config.defaultModel }),
-    integrations,
-    apiKeys,
-    ingresses: { telegram: telegram.ingress, slack: slack.ingress, discord: discord.ingress },
-    store,
-    queue,
-    logger,
-  });
+  const app = createApp(patchbay.http);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: "127.0.0.1" }, () => resolve(s));
   });

@@ -3,3 +3,4 @@ export * from "./dynamo-store.ts";
 export * from "./table-schema.ts";
 export * from "./sqs-queue.ts";
 export * from "./secrets-manager-vault.ts";
+export * from "./sqs-retry.ts";

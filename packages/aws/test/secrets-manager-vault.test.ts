@@ -1,45 +1,10 @@
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceExistsException,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
-import { mockClient } from "aws-sdk-client-mock";
+import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { mockSecretsManager } from "@patchbay/testing/aws-mocks";
 import { describe, expect, test } from "vitest";
 import { describeVaultContract } from "@patchbay/testing/contracts";
 import { createSecretsManagerVault } from "../src/secrets-manager-vault.ts";
 
 const PREFIX = "patchbay/prod/";
-
-/** Secrets Manager has no emulator here: a mock that keeps secrets the way the service does and errs like it. */
-function mockSecretsManager() {
-  const client = new SecretsManagerClient({ region: "eu-west-1" });
-  const mock = mockClient(client);
-  const secrets = new Map<string, string>();
-  const notFound = () => new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} });
-  mock.on(CreateSecretCommand).callsFake((input) => {
-    if (secrets.has(input.Name)) throw new ResourceExistsException({ message: `The operation failed because the secret ${input.Name} already exists.`, $metadata: {} });
-    secrets.set(input.Name, input.SecretString);
-    return { Name: input.Name };
-  });
-  mock.on(PutSecretValueCommand).callsFake((input) => {
-    if (!secrets.has(input.SecretId)) throw notFound();
-    secrets.set(input.SecretId, input.SecretString);
-    return {};
-  });
-  mock.on(GetSecretValueCommand).callsFake((input) => {
-    if (!secrets.has(input.SecretId)) throw notFound();
-    return { Name: input.SecretId, SecretString: secrets.get(input.SecretId) };
-  });
-  mock.on(DeleteSecretCommand).callsFake((input) => {
-    if (!secrets.delete(input.SecretId)) throw notFound();
-    return {};
-  });
-  return { client, mock, secrets };
-}
 
 describeVaultContract("Secrets Manager (mocked service)", async () =>
   createSecretsManagerVault(mockSecretsManager().client, { prefix: PREFIX, cacheTtlMs: 0 }),

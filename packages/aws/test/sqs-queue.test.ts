@@ -1,5 +1,5 @@
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { mockClient } from "aws-sdk-client-mock";
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { mockSqsFifo } from "@patchbay/testing/aws-mocks";
 import { describe, expect, test } from "vitest";
 import type { ReplyJob } from "@patchbay/core";
 import { describeQueueContract, sampleJob } from "@patchbay/testing/contracts";
@@ -7,21 +7,9 @@ import { createSqsQueue } from "../src/sqs-queue.ts";
 
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/patchbay-prod-ResponderQueue.fifo";
 
-/** SQS has no emulator here: a mock FIFO queue that dedupes by MessageDeduplicationId as the service does. */
 function mockFifo() {
-  const client = new SQSClient({ region: "eu-west-1" });
-  const mock = mockClient(client);
-  const bodies: string[] = [];
-  const seen = new Set<string>();
-  mock.on(SendMessageCommand).callsFake((input) => {
-    if (!seen.has(input.MessageDeduplicationId)) {
-      seen.add(input.MessageDeduplicationId);
-      bodies.push(input.MessageBody);
-    }
-    return { MessageId: String(bodies.length), SequenceNumber: String(bodies.length) };
-  });
-  mock.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: "arn" } });
-  return { client, mock, received: async () => bodies.map((b) => JSON.parse(b) as ReplyJob) };
+  const { client, mock, sent } = mockSqsFifo();
+  return { client, mock, received: async () => sent.map((m) => JSON.parse(m.MessageBody) as ReplyJob) };
 }
 
 describeQueueContract("SQS FIFO (mocked service)", async () => {

@@ -1,1 +1,2 @@
 export * from "./create-patchbay.ts";
+export * from "./json-logger.ts";

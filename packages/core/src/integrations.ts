@@ -358,16 +358,28 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
       return store.listEvents(id, page, clock.now());
     },
 
-    /** Retries the registration of one pending integration (background work). */
-    async retryRegistration(integration: Integration): Promise<Integration> {
+    /**
+     * Background repair: registers a pending integration, and re-registers one whose webhook drifted
+     * (someone re-pointed the bot). What cannot be repaired ends as `error` with a clear `last_error`.
+     */
+    async reconcile(integration: Integration): Promise<"unchanged" | "repaired" | "pending" | "failed"> {
       const secrets = await vault.get(integration.id);
-      if (!secrets) return integration;
+      if (!secrets) return "unchanged";
+      const connector = connectorFor(integration.platform);
       try {
-        return await register(integration, secrets);
+        if (integration.registration !== "pending" && (await connector.isRegistered(integration, secrets, urlOf(integration)))) {
+          if (integration.registration === "ok") return "unchanged";
+          await store.setRegistration(integration.id, "ok", null, nowIso());
+          return "repaired";
+        }
+        const registered = await register(integration, secrets);
+        return registered.registration === "ok" ? "repaired" : "pending";
       } catch (error) {
-        const lastError = errorOf(error instanceof PatchbayError ? error : new PatchbayError("INTERNAL", String(error)));
+        if (error instanceof PlatformCallError && error.retryable) return "pending";
+        const known = error instanceof PatchbayError ? error : new PatchbayError("INTERNAL", "Unexpected failure while checking the webhook.");
+        const lastError = errorOf(known);
         await store.setRegistration(integration.id, "error", lastError, lastError.at);
-        return { ...integration, registration: "error", lastError };
+        return "failed";
       }
     },
 

@@ -246,6 +246,8 @@ export interface PlatformConnector {
    * the integration pending).
    */
   register(integration: Integration, secrets: SecretBundle, webhookUrl: string, replica: Replica): Promise<void>;
+  /** Whether the platform still delivers to our webhook (false when it drifted); throws PlatformCallError. */
+  isRegistered(integration: Integration, secrets: SecretBundle, webhookUrl: string): Promise<boolean>;
   /** Re-checks credentials and registration; throws PlatformCallError when invalid. */
   validate(integration: Integration, secrets: SecretBundle, webhookUrl: string): Promise<ValidationReport>;
   /** Sends a real message to a chat. */

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { PLATFORMS, newId } from "@patchbay/core";
-import type { Platform } from "@patchbay/core";
+import type { Logger, Platform } from "@patchbay/core";
 import { jsonBodyGuard } from "./body-guard.ts";
 import type { AppEnv, HttpDeps } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
@@ -14,7 +14,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The REST API: /v1, /health, /openapi.json and /docs. */
 export function createApiApp(deps: HttpDeps) {
-  const app = base(deps);
+  const app = base(deps.logger);
 
   app.openapi(
     createRoute({
@@ -59,8 +59,8 @@ export function createApiApp(deps: HttpDeps) {
 }
 
 /** The platform webhooks: POST /webhooks/{platform}/{integration_id}, verified by each platform's ingress. */
-export function createWebhookApp(deps: HttpDeps) {
-  const app = base(deps);
+export function createWebhookApp(deps: Pick<HttpDeps, "ingresses" | "logger">) {
+  const app = base(deps.logger);
   app.post("/webhooks/:platform/:id", async (c) => {
     const platform = c.req.param("platform") as Platform;
     const ingress = PLATFORMS.includes(platform) ? deps.ingresses[platform] : undefined;
@@ -74,13 +74,13 @@ export function createWebhookApp(deps: HttpDeps) {
 
 /** Both on one server, as the local runtime serves them. */
 export function createApp(deps: HttpDeps) {
-  const app = base(deps);
+  const app = base(deps.logger);
   app.route("/", createWebhookApp(deps));
   app.route("/", createApiApp(deps));
   return app;
 }
 
-function base(deps: HttpDeps) {
+function base(logger: Logger) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("*", async (c, next) => {
     // Nested apps share the id the outermost one chose.
@@ -91,7 +91,7 @@ function base(deps: HttpDeps) {
     c.res.headers.set("X-Request-Id", requestId);
   });
   app.notFound((c) => errorResponse(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}; see /docs.`));
-  app.onError(createErrorHandler(deps.logger));
+  app.onError(createErrorHandler(logger));
   return app;
 }
 

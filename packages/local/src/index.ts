@@ -3,5 +3,4 @@ export * from "./local-stack.ts";
 export * from "./file-queue.ts";
 export * from "./file-vault.ts";
 export * from "./embedded-dynamo.ts";
-export * from "./json-logger.ts";
 export * from "./sealing.ts";

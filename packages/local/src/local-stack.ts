@@ -13,7 +13,7 @@ import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { createFileQueue } from "./file-queue.ts";
 import type { FileQueue, FileQueueOptions } from "./file-queue.ts";
 import { createFileVault } from "./file-vault.ts";
-import { createJsonLogger } from "./json-logger.ts";
+import { createJsonLogger } from "@patchbay/composition/logger";
 import { loadSealer } from "./sealing.ts";
 
 const TABLE_NAME = "patchbay";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "@patchbay/http";
 import type { HttpDeps } from "@patchbay/http";
-import { createJsonLogger } from "../src/json-logger.ts";
+import { createJsonLogger } from "@patchbay/composition/logger";
 import { BOB_KEY, startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 

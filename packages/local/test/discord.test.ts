@@ -145,6 +145,9 @@ describe("validate, test, channels, delete", () => {
     });
     const drift = await h.api("POST", `/v1/integrations/${c.integrationId}/validate`);
     expect(drift.body).toMatchObject({ valid: false, error: { code: "PLATFORM_ERROR", message: expect.stringMatching(/Interactions Endpoint URL/) } });
+    await h.stack.reconcile();
+    expect(h.discord.application(c.app.id).interactionsEndpointUrl).toBe(c.body.webhook_url);
+    expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body.valid).toBe(true);
   });
 
   test("delete removes the commands and clears the endpoint URL", async () => {

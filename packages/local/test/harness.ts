@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { startFakeDiscord, startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
 import type { FakeDiscord, FakeOpenAI, FakeSlack, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
-import { createJsonLogger } from "../src/json-logger.ts";
+import { createJsonLogger } from "@patchbay/composition/logger";
 import { readLocalConfig } from "../src/config.ts";
 import { startLocalStack } from "../src/local-stack.ts";
 import type { LocalStack, LocalStackOptions } from "../src/local-stack.ts";

@@ -133,6 +133,24 @@ describe("connect", () => {
     expect((await h.api("POST", "/v1/integrations/telegram", { replica_id: replicaId, bot_token: token })).status).toBe(201);
   });
 
+  test("the reconciler repairs a drifted webhook and marks one it cannot repair as error", async () => {
+    const bot = await connect();
+    h.telegram.setWebhookState(bot.token, { url: "https://someone-else.example/hook" });
+    await h.stack.reconcile();
+    expect(h.telegram.webhookOf(bot.token)).toMatchObject({ url: bot.body.webhook_url, secret_token: h.telegram.webhookOf(bot.token).secret_token });
+    expect((await h.api("GET", `/v1/integrations/${bot.integrationId}`)).body.status).toBe("active");
+
+    h.telegram.failNext("getWebhookInfo", { kind: "error", status: 401, description: "Unauthorized" }, 10);
+    await h.stack.reconcile();
+    h.telegram.clearFailures();
+    expect((await h.api("GET", `/v1/integrations/${bot.integrationId}`)).body).toMatchObject({
+      status: "error",
+      last_error: { code: "INVALID_CREDENTIALS", message: expect.stringMatching(/BotFather/) },
+    });
+    await h.stack.reconcile();
+    expect((await h.api("GET", `/v1/integrations/${bot.integrationId}`)).body).toMatchObject({ status: "active", last_error: null });
+  });
+
   test("the same bot again → 409 naming the integration", async () => {
     const bot = await connect();
     const again = await h.api("POST", `/v1/replicas/${replicaId}/integrations/telegram`, { bot_token: bot.token });

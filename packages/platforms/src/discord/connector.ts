@@ -108,6 +108,10 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
       }
     },
 
+    async isRegistered(_integration, secrets, webhookUrl) {
+      return (await application(secrets.bot_token!)).interactions_endpoint_url === webhookUrl;
+    },
+
     async validate(integration, secrets, webhookUrl) {
       const app = await application(secrets.bot_token!);
       if (app.id !== integration.bot.id) {

@@ -3,6 +3,8 @@ import type { PlatformAdapters } from "../shared/platform-adapters.ts";
 import { createDiscordClient } from "./client.ts";
 import { createDiscordConnector } from "./connector.ts";
 import { createDiscordIngress } from "./ingress.ts";
+
+export { createDiscordIngress };
 import { createDiscordRest } from "./rest.ts";
 
 export { replicaCommands } from "./commands.ts";

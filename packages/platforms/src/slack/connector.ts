@@ -69,6 +69,12 @@ export function createSlackConnector(apiUrl: string): PlatformConnector {
     // Slack offers no API to set a custom app's Request URL: it is pasted in the app settings (see README).
     async register() {},
 
+    // Slack cannot tell which Request URL a custom app has; only the token can be checked.
+    async isRegistered(_integration, secrets) {
+      await authTest(secrets.bot_token!);
+      return true;
+    },
+
     async validate(integration, secrets) {
       const auth = await authTest(secrets.bot_token!);
       if (auth.bot_id !== integration.bot.id) {

@@ -4,6 +4,8 @@ import { createSlackClient } from "./client.ts";
 import { createSlackConnector } from "./connector.ts";
 import { createSlackIngress } from "./ingress.ts";
 
+export { createSlackIngress };
+
 export { REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "./connector.ts";
 export { markdownToMrkdwn } from "./mrkdwn.ts";
 

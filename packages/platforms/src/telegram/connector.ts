@@ -44,6 +44,10 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
       });
     },
 
+    async isRegistered(_integration, secrets, webhookUrl) {
+      return (await api<TelegramWebhookInfo>(secrets.bot_token!, "getWebhookInfo")).url === webhookUrl;
+    },
+
     async validate(integration, secrets, webhookUrl) {
       const me = await api<TelegramUser>(secrets.bot_token!, "getMe");
       if (String(me.id) !== integration.bot.id) {

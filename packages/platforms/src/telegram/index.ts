@@ -5,6 +5,8 @@ import { createTelegramClient } from "./client.ts";
 import { createTelegramConnector } from "./connector.ts";
 import { createTelegramIngress } from "./ingress.ts";
 
+export { createTelegramIngress };
+
 export { createTelegramBotApi } from "./bot-api.ts";
 export type { TelegramBotApi } from "./bot-api.ts";
 export * from "./format.ts";

@@ -1,0 +1,7 @@
+import { handle } from "hono/aws-lambda";
+import { createDiscordIngress } from "@patchbay/platforms/discord";
+import { createAwsAdapters } from "../aws-adapters.ts";
+import { readAwsConfig } from "../config.ts";
+import { createIngressApp } from "../ingress-app.ts";
+
+export const handler = handle(createIngressApp("discord", createDiscordIngress, createAwsAdapters(readAwsConfig())));

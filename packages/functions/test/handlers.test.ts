@@ -1,0 +1,163 @@
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createDocumentClient, createDynamoStore, ensureTable } from "@patchbay/aws";
+import { createApiKeyService, systemClock } from "@patchbay/core";
+import { startEmbeddedDynamo } from "@patchbay/local";
+import type { EmbeddedDynamo } from "@patchbay/local";
+import { startFakeTelegram } from "@patchbay/testing";
+import type { FakeTelegram } from "@patchbay/testing";
+import { mockSecretsManager, mockSqsFifo } from "@patchbay/testing/aws-mocks";
+import { httpApiEvent, sqsEvent } from "./lambda-events.ts";
+
+const TABLE = "patchbay-test-Table";
+const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/patchbay-test-ResponderQueue.fifo";
+const KEY = "pb_handler_test_key_0123456789";
+const PUBLIC_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com";
+
+let dynamo: EmbeddedDynamo;
+let telegram: FakeTelegram;
+let sqs: ReturnType<typeof mockSqsFifo>;
+let secrets: ReturnType<typeof mockSecretsManager>;
+type Handler<E, R> = (event: E, context?: unknown) => Promise<R>;
+let api: Handler<unknown, APIGatewayProxyResultV2>;
+let telegramIngress: Handler<unknown, APIGatewayProxyResultV2>;
+let responder: Handler<unknown, SQSBatchResponse>;
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamo(null);
+  telegram = await startFakeTelegram({ webhookRateLimit: false });
+  const resources: Record<string, unknown> = {
+    App: { name: "patchbay", stage: "test" },
+    Table: { name: TABLE, type: "sst.aws.Dynamo" },
+    ResponderQueue: { url: QUEUE_URL, type: "sst.aws.Queue" },
+    TenantSecrets: { prefix: "patchbay/test/", type: "sst.sst.Linkable" },
+    OpenAiApiKey: { value: "", type: "sst.sst.Secret" },
+    Settings: {
+      type: "sst.sst.Linkable",
+      publicUrl: PUBLIC_URL,
+      telegramApiUrl: telegram.url,
+      slackApiUrl: "https://slack.invalid/api/",
+      discordApiUrl: "https://discord.invalid/api/v10",
+      openaiBaseUrl: "https://openai.invalid/v1",
+      defaultModel: "echo",
+      maxReceives: 5,
+    },
+  };
+  for (const [name, value] of Object.entries(resources)) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+  // The AWS SDK's own endpoint setting points DynamoDB at the embedded emulator; SQS and Secrets Manager are mocked.
+  Object.assign(process.env, { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+  sqs = mockSqsFifo(SQSClient);
+  secrets = mockSecretsManager(SecretsManagerClient);
+  const client = createDocumentClient({ endpoint: dynamo.endpoint });
+  await ensureTable(client, TABLE);
+  await createApiKeyService({ store: createDynamoStore(client, TABLE), clock: systemClock }).seed("ops", KEY);
+
+  api = (await import("../src/api.ts")).handler as never;
+  telegramIngress = (await import("../src/ingress/telegram.ts")).handler as never;
+  responder = (await import("../src/responder.ts")).handler as never;
+});
+
+afterAll(async () => {
+  sqs.mock.restore();
+  secrets.mock.restore();
+  await telegram.close();
+  await dynamo.close();
+});
+
+const result = (r: APIGatewayProxyResultV2) => r as APIGatewayProxyStructuredResultV2;
+const json = (r: APIGatewayProxyResultV2) => JSON.parse(result(r).body ?? "null");
+
+async function callApi(method: string, path: string, body?: unknown) {
+  return api(
+    httpApiEvent({
+      method,
+      path,
+      routeKey: path === "/health" ? "GET /health" : "ANY /v1/{proxy+}",
+      headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body), base64: true } : {}),
+    }),
+  );
+}
+
+describe("Lambda handlers on real-shaped events", () => {
+  let integrationId = "";
+  let secretToken = "";
+  const token = "4440001:AAlambda-handler-token-abcdefghijk";
+
+  test("api: base64 bodies and mixed-case headers; health; errors carry the request id", async () => {
+    const health = await callApi("GET", "/health");
+    expect([result(health).statusCode, json(health)]).toEqual([200, { status: "ok", store: true, queue: true }]);
+    const created = await callApi("POST", "/v1/replicas", { name: "Ada", instructions: "Be kind." });
+    expect(result(created).statusCode).toBe(201);
+    expect(json(created)).toMatchObject({ name: "Ada", model: "echo" });
+    const bad = await callApi("POST", "/v1/replicas", { nope: 1 });
+    expect(result(bad).statusCode).toBe(400);
+    expect(json(bad).request_id).toBe(result(bad).headers?.["x-request-id"]);
+  });
+
+  test("api: connecting a Telegram bot stores its secrets in Secrets Manager under the stage prefix", async () => {
+    telegram.addBot({ token, username: "lambda_bot", can_read_all_group_messages: true });
+    const replica = json(await callApi("GET", "/v1/replicas")).data[0];
+    const connected = await callApi("POST", "/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
+    expect(result(connected).statusCode).toBe(201);
+    integrationId = json(connected).id;
+    expect(json(connected).webhook_url).toBe(`${PUBLIC_URL}/webhooks/telegram/${integrationId}`);
+    expect([...secrets.secrets.keys()]).toEqual([`patchbay/test/${integrationId}`]);
+    secretToken = telegram.webhookOf(token).secret_token!;
+  });
+
+  test("telegram ingress: verifies the secret, acknowledges, and sends the job to SQS with the chat as group", async () => {
+    const update = { update_id: 1001, message: { message_id: 5, from: { id: 77, is_bot: false, first_name: "Lin" }, chat: { id: 77, type: "private" }, date: 1, text: "hello lambda" } };
+    const event = (secret: string) =>
+      httpApiEvent({
+        method: "POST",
+        path: `/webhooks/telegram/${integrationId}`,
+        routeKey: "POST /webhooks/telegram/{id}",
+        pathParameters: { id: integrationId },
+        headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret },
+        body: JSON.stringify(update),
+        base64: true,
+      });
+    expect(result(await telegramIngress(event("wrong"))).statusCode).toBe(401);
+    expect(sqs.sent).toEqual([]);
+    expect(result(await telegramIngress(event(secretToken))).statusCode).toBe(200);
+    expect(sqs.mock.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ QueueUrl: QUEUE_URL, MessageGroupId: `${integrationId}:77`, MessageDeduplicationId: `${integrationId}:u1001` }),
+    ]);
+  });
+
+  test("responder: answers the batch on Telegram; a failing record comes back later with its group's rest", async () => {
+    const [message] = sqs.sent;
+    const ok = await responder(sqsEvent([{ id: "r1", body: message!.MessageBody, groupId: message!.MessageGroupId! }]));
+    expect(ok).toEqual({ batchItemFailures: [] });
+    expect(telegram.sentMessages(token).map((m) => m.text)).toEqual(["[echo — development model, no AI] hello lambda"]);
+
+    const job = (key: string, text: string) => {
+      const parsed = JSON.parse(message!.MessageBody);
+      return JSON.stringify({ ...parsed, message: { ...parsed.message, key, text } });
+    };
+    telegram.failNext("sendMessage", { kind: "error", status: 500, description: "Internal Server Error" });
+    const batch = await responder(
+      sqsEvent([
+        { id: "f1", body: job("u2001", "first"), groupId: "g-77" },
+        { id: "f2", body: job("u2002", "second"), groupId: "g-77" },
+        { id: "o1", body: job("u2003", "other chat"), groupId: "g-88", receiveCount: 2 },
+      ]),
+    );
+    expect(batch.batchItemFailures).toEqual([{ itemIdentifier: "f1" }, { itemIdentifier: "f2" }]);
+    expect(sqs.mock.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, ReceiptHandle: "rh-f1", VisibilityTimeout: 5 },
+    ]);
+    expect(telegram.sentMessages(token).map((m) => m.text)).toContain("[echo — development model, no AI] other chat");
+  });
+
+  test("a redelivered record that was already answered is acknowledged without a second reply", async () => {
+    const [message] = sqs.sent;
+    const before = telegram.sentMessages(token).length;
+    const again = await responder(sqsEvent([{ id: "r1-again", body: message!.MessageBody, groupId: message!.MessageGroupId!, receiveCount: 2 }]));
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(telegram.sentMessages(token).length).toBe(before);
+  });
+});

@@ -4,3 +4,4 @@ export * from "./table-schema.ts";
 export * from "./sqs-queue.ts";
 export * from "./secrets-manager-vault.ts";
 export * from "./sqs-retry.ts";
+export * from "./dead-letters.ts";

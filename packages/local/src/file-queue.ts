@@ -67,6 +67,8 @@ export interface FileQueue extends MessageQueue {
   redrive(ids?: string[]): Promise<number>;
 }
 
+const ADOPT_INTERVAL_MS = 1000;
+
 /** On disk the job is sealed: it may carry short-lived platform credentials (Discord interaction tokens). */
 type StoredMessage = Omit<QueuedMessage, "job"> & { job: Sealed };
 
@@ -130,15 +132,16 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     const final = message.receiveCount >= options.maxReceives;
     try {
       await handler!({ message: structuredClone(message), final });
-      messages.delete(message.id);
+      // File first: while it exists, a directory scan may adopt it again.
       await rm(fileOf(message.id), { force: true });
+      messages.delete(message.id);
     } catch (error) {
       message.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (final) {
-        messages.delete(message.id);
         await writeFileAtomic(join(deadDir, `${message.id}.json`), encode(message));
         await rm(fileOf(message.id), { force: true });
         await syncDirectory(dir);
+        messages.delete(message.id);
       } else {
         const requested = (error as { retryInMs?: unknown }).retryInMs;
         const wait = typeof requested === "number" ? requested : options.backoffMs(message.receiveCount);
@@ -154,9 +157,30 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     return dead.sort((a, b) => a.seq - b.seq);
   }
 
-  const tick = () => {
+  /** Picks up messages another process put in the directory (`npm run dlq -- redrive` while running). */
+  let lastScan = 0;
+  /** Messages this process is writing but has not registered yet: not another process's. */
+  const arriving = new Set<string>();
+  const adoptNewFiles = async (now: number) => {
+    if (now - lastScan < ADOPT_INTERVAL_MS) return;
+    lastScan = now;
+    for (const name of await readdir(dir)) {
+      const id = name.slice(0, -".json".length);
+      if (!name.endsWith(".json") || messages.has(id) || inFlight.has(id) || arriving.has(id)) continue;
+      try {
+        const message = decode(await readFile(join(dir, name), "utf8"));
+        messages.set(message.id, message);
+        seq = Math.max(seq, message.seq);
+      } catch {
+        // Removed between readdir and read: it was just finished.
+      }
+    }
+  };
+
+  const tick = async () => {
     if (stopping || !handler) return;
     const now = options.now();
+    await adoptNewFiles(now).catch(() => undefined);
     for (const message of due(now)) {
       if (inFlight.size >= options.concurrency) break;
       const done = deliver(message)
@@ -173,7 +197,7 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
   const schedule = (ms: number) => {
     if (stopping || !handler) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(tick, ms);
+    timer = setTimeout(() => void tick(), ms);
   };
 
   return {
@@ -191,9 +215,14 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
         enqueuedAt: now,
         lastError: null,
       };
-      await persist(message);
-      recentDedupe.set(dedupeId, now);
-      messages.set(message.id, message);
+      arriving.add(message.id);
+      try {
+        await persist(message);
+        recentDedupe.set(dedupeId, now);
+        messages.set(message.id, message);
+      } finally {
+        arriving.delete(message.id);
+      }
       schedule(0);
     },
 
@@ -223,9 +252,14 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
       for (const message of dead) {
         if (ids && !ids.includes(message.id)) continue;
         const revived: QueuedMessage = { ...message, receiveCount: 0, visibleAt: options.now(), lastError: null };
-        await persist(revived);
-        await rm(join(deadDir, `${message.id}.json`), { force: true });
-        messages.set(revived.id, revived);
+        arriving.add(revived.id);
+        try {
+          await persist(revived);
+          await rm(join(deadDir, `${message.id}.json`), { force: true });
+          messages.set(revived.id, revived);
+        } finally {
+          arriving.delete(revived.id);
+        }
         moved++;
       }
       schedule(0);

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -16,7 +16,9 @@ import { createFileVault } from "./file-vault.ts";
 import { createJsonLogger } from "@patchbay/composition/logger";
 import { loadSealer } from "./sealing.ts";
 
-const TABLE_NAME = "patchbay";
+export const LOCAL_TABLE_NAME = "patchbay";
+/** Where a running local stack publishes its embedded DynamoDB endpoint, inside DATA_DIR. */
+export const DYNAMO_ENDPOINT_FILE = "dynamo.endpoint";
 
 export interface LocalStackOptions {
   config: LocalConfig;
@@ -50,13 +52,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
   const dynamo = await startEmbeddedDynamo(config.dataDir);
+  // Operator commands (npm run keys) reach the running stack's store through this endpoint.
+  await writeFile(join(config.dataDir, DYNAMO_ENDPOINT_FILE), dynamo.endpoint, { mode: 0o600 });
   const client = createDocumentClient({
     endpoint: dynamo.endpoint,
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  await ensureTable(client, TABLE_NAME);
-  const store = createDynamoStore(client, TABLE_NAME);
+  await ensureTable(client, LOCAL_TABLE_NAME);
+  const store = createDynamoStore(client, LOCAL_TABLE_NAME);
   const sealer = await loadSealer(join(config.dataDir, "vault.key"));
   const vault = await createFileVault(config.dataDir, sealer);
   const queue = await createFileQueue(config.dataDir, sealer, options.queue);
@@ -93,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.stop();
       client.destroy();
+      await rm(join(config.dataDir, DYNAMO_ENDPOINT_FILE), { force: true });
       await dynamo.close();
     },
   };

@@ -103,6 +103,24 @@ describe("durable file queue", () => {
     expect(await redriven.deadLetters()).toEqual([]);
   });
 
+  test("a running queue picks up dead letters another process redrives", async () => {
+    const dir = await tempDataDir();
+    const running = await queueIn(dir, { ...FAST, maxReceives: 1 });
+    const seen: string[] = [];
+    running.start(async ({ message }) => {
+      seen.push(message.job.message.key);
+      if (seen.length === 1) throw new Error("first attempt fails");
+    });
+    await running.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    await eventually(async () => (await running.deadLetters()).length === 1);
+    const operator = await queueIn(dir, FAST);
+    expect(await operator.redrive()).toBe(1);
+    await eventually(() => seen.length === 2, 5000);
+    await running.stop();
+    expect(seen).toEqual(["u1", "u1"]);
+    expect(await running.deadLetters()).toEqual([]);
+  });
+
   test("a handler may ask for its retry time", async () => {
     const queue = await queueIn(await tempDataDir(), FAST);
     const times: number[] = [];

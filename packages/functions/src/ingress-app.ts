@@ -1,7 +1,7 @@
 import { createInboundHandler } from "@patchbay/core";
 import type { Platform, WebhookIngress } from "@patchbay/core";
 import type { Adapters } from "@patchbay/composition";
-import { createWebhookApp } from "@patchbay/http";
+import { createWebhookApp } from "@patchbay/http/webhooks";
 import type { InboundHandler } from "@patchbay/core";
 
 type IngressFactory = (deps: Adapters & { inbound: InboundHandler }) => WebhookIngress;

@@ -1,16 +1,14 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { PLATFORMS, newId } from "@patchbay/core";
-import type { Logger, Platform } from "@patchbay/core";
+import type { Logger } from "@patchbay/core";
 import { jsonBodyGuard } from "./body-guard.ts";
 import type { AppEnv, HttpDeps } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
-import { createErrorHandler, errorResponse } from "./http-errors.ts";
 import { integrationRoutes } from "./integration-routes.ts";
 import { validationHook } from "./openapi.ts";
+import { withRequestContext } from "./request-context.ts";
+import { createWebhookApp } from "./webhook-app.ts";
 import { replicaRoutes } from "./replica-routes.ts";
 import { Health } from "./schemas.ts";
-
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The REST API: /v1, /health, /openapi.json and /docs. */
 export function createApiApp(deps: HttpDeps) {
@@ -58,20 +56,6 @@ export function createApiApp(deps: HttpDeps) {
   return app;
 }
 
-/** The platform webhooks: POST /webhooks/{platform}/{integration_id}, verified by each platform's ingress. */
-export function createWebhookApp(deps: Pick<HttpDeps, "ingresses" | "logger">) {
-  const app = base(deps.logger);
-  app.post("/webhooks/:platform/:id", async (c) => {
-    const platform = c.req.param("platform") as Platform;
-    const ingress = PLATFORMS.includes(platform) ? deps.ingresses[platform] : undefined;
-    if (!ingress) return errorResponse(c, "NOT_FOUND", `No webhook for platform "${platform}".`);
-    const response = await ingress.handle(c.req.raw, c.req.param("id"));
-    response.headers.set("X-Request-Id", c.var.requestId);
-    return response;
-  });
-  return app;
-}
-
 /** Both on one server, as the local runtime serves them. */
 export function createApp(deps: HttpDeps) {
   const app = base(deps.logger);
@@ -81,18 +65,7 @@ export function createApp(deps: HttpDeps) {
 }
 
 function base(logger: Logger) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use("*", async (c, next) => {
-    // Nested apps share the id the outermost one chose.
-    const incoming = c.req.header("x-request-id");
-    const requestId = c.get("requestId") ?? (incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newId("req"));
-    c.set("requestId", requestId);
-    await next();
-    c.res.headers.set("X-Request-Id", requestId);
-  });
-  app.notFound((c) => errorResponse(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}; see /docs.`));
-  app.onError(createErrorHandler(logger));
-  return app;
+  return withRequestContext(new OpenAPIHono<AppEnv>({ defaultHook: validationHook }), logger);
 }
 
 async function reachable(check: () => Promise<void>): Promise<boolean> {

@@ -143,7 +143,7 @@ async function warmAck(platform: Platform) {
   const latencies: number[] = [];
   for (const [i, event] of events.entries()) {
     const t0 = performance.now();
-    const result = (await handler(event as Parameters<typeof handler>[0], {} as never)) as APIGatewayProxyStructuredResultV2;
+    const result = (await handler(event as unknown as Parameters<typeof handler>[0], {} as never)) as APIGatewayProxyStructuredResultV2;
     const elapsed = performance.now() - t0;
     if (result.statusCode !== 200) throw new Error(`${platform}: request ${i} answered ${result.statusCode}: ${result.body}`);
     if (i >= WARMUP_REQUESTS) latencies.push(elapsed);

@@ -55,7 +55,7 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
   const platforms = {
     telegram: createTelegramPlatform({ apiUrl: settings.telegramApiUrl, store, vault, inbound, clock, logger }),
     slack: createSlackPlatform({ apiUrl: settings.slackApiUrl, store, vault, inbound, clock, logger }),
-    discord: createDiscordPlatform({ apiUrl: settings.discordApiUrl, store, inbound, clock, logger }),
+    discord: createDiscordPlatform({ apiUrl: settings.discordApiUrl, store, vault, inbound, clock, logger }),
   };
   const integrations = createIntegrationService({
     store,

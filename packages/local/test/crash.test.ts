@@ -1,11 +1,9 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import { startFakeOpenAI, startFakeTelegram } from "@patchbay/testing";
-import { eventually, tempDataDir } from "./helpers.ts";
+import { eventually, freePort, tempDataDir } from "./helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const KEY = "pb_crash_test_key_0123456789";
@@ -15,13 +13,6 @@ afterAll(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `npm start`'s entry point in its own process; resolves once it listens. */
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {

@@ -1,12 +1,10 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { startFakeDiscord, startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
 import type { FakeDiscord, FakeOpenAI, FakeSlack, FakeTelegram, FakeTelegramOptions } from "@patchbay/testing";
 import { createJsonLogger } from "@patchbay/composition/logger";
 import { readLocalConfig } from "../src/config.ts";
 import { startLocalStack } from "../src/local-stack.ts";
 import type { LocalStack, LocalStackOptions } from "../src/local-stack.ts";
-import { tempDataDir } from "./helpers.ts";
+import { freePort, tempDataDir } from "./helpers.ts";
 
 export const ALICE_KEY = "pb_alice_test_key_0123456789";
 export const BOB_KEY = "pb_bob_test_key_0123456789abc";
@@ -33,13 +31,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The real local stack on a loopback port, wired to a fake Telegram and a fake OpenAI endpoint. */
 export async function startHarness(

@@ -7,7 +7,6 @@ export interface OpenAIModelConfig {
   apiKey: string | undefined;
   /** Abort a completion that takes longer than this. */
   timeoutMs: number;
-  fetch?: typeof fetch;
 }
 
 interface ChatCompletion {
@@ -17,13 +16,12 @@ interface ChatCompletion {
 
 /** Chat Completions on any OpenAI-compatible endpoint; the replica's instructions are the system message. */
 export function createOpenAIModel(config: OpenAIModelConfig): ReplicaModel {
-  const call = config.fetch ?? fetch;
   const url = `${config.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   return {
     async complete({ model, messages }) {
       let response: Response;
       try {
-        response = await call(url, {
+        response = await fetch(url, {
           method: "POST",
           headers: {
             "content-type": "application/json",

@@ -4,7 +4,6 @@ export interface DiscordRestConfig {
   /** REST base, e.g. https://discord.com/api/v10. */
   apiUrl: string;
   timeoutMs: number;
-  fetch?: typeof fetch;
 }
 
 export interface DiscordRequest {
@@ -35,12 +34,11 @@ export const DISCORD_ERRORS = {
 export type DiscordRest = <T>(method: string, path: string, request?: DiscordRequest) => Promise<T>;
 
 export function createDiscordRest(config: DiscordRestConfig): DiscordRest {
-  const call = config.fetch ?? fetch;
   const base = config.apiUrl.replace(/\/+$/, "");
   return async <T>(method: string, path: string, { token, body }: DiscordRequest = {}): Promise<T> => {
     let response: Response;
     try {
-      response = await call(`${base}${path}`, {
+      response = await fetch(`${base}${path}`, {
         method,
         headers: {
           "user-agent": "DiscordBot (https://github.com/patchbay/patchbay, 1.0)",

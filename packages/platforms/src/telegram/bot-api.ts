@@ -5,7 +5,6 @@ export interface TelegramBotApiConfig {
   apiUrl: string;
   /** Abort a call that takes longer than this. */
   timeoutMs: number;
-  fetch?: typeof fetch;
 }
 
 interface BotApiAnswer<T> {
@@ -20,13 +19,12 @@ interface BotApiAnswer<T> {
 export type TelegramBotApi = <T>(token: string, method: string, params?: Record<string, unknown>) => Promise<T>;
 
 export function createTelegramBotApi(config: TelegramBotApiConfig): TelegramBotApi {
-  const call = config.fetch ?? fetch;
   const base = config.apiUrl.replace(/\/+$/, "");
 
   return async <T>(token: string, method: string, params: Record<string, unknown> = {}): Promise<T> => {
     let response: Response;
     try {
-      response = await call(`${base}/bot${token}/${method}`, {
+      response = await fetch(`${base}/bot${token}/${method}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(params),

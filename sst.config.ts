@@ -1,12 +1,53 @@
 /// <reference path="./.sst/platform/config.d.ts" />
+
+/**
+ * Patchbay on AWS. This file only composes `infra/`, one file per concern.
+ * Type-check and test it offline with `npm run check:infra`.
+ */
 export default $config({
   app(input) {
+    const production = input?.stage === "production";
     return {
       name: "patchbay",
       home: "aws",
-      removal: input?.stage === "production" ? "retain" : "remove",
-      protect: input?.stage === "production",
+      version: "4.17.1",
+      removal: production ? "retain" : "remove",
+      protect: production,
     };
   },
-  async run() {},
+  async run() {
+    // Before anything that creates a function.
+    const { applyFunctionDefaults } = await import("./infra/defaults");
+    applyFunctionDefaults();
+
+    const { createTable } = await import("./infra/storage");
+    const { createQueues } = await import("./infra/queue");
+    const { createSecrets } = await import("./infra/secrets");
+    const { createApi, addApiRoutes } = await import("./infra/api");
+    const { createSettings } = await import("./infra/settings");
+    const { addWebhookRoutes } = await import("./infra/webhooks");
+    const { addResponder } = await import("./infra/responder");
+    const { addReconciler } = await import("./infra/reconciler");
+
+    const table = createTable();
+    const { queue, dlq } = createQueues();
+    const { tenantSecrets, openAiApiKey, anthropicApiKey } = createSecrets();
+    const api = createApi();
+    const settings = createSettings({ apiUrl: api.url, openAiApiKey });
+
+    // Every function reads its whole configuration from these links at cold start.
+    const link = [table, queue, tenantSecrets, settings, openAiApiKey, anthropicApiKey];
+
+    addApiRoutes(api, link);
+    addWebhookRoutes(api, link);
+    addResponder(queue, link);
+    addReconciler(link);
+
+    return {
+      apiUrl: api.url,
+      tableName: table.name,
+      queueUrl: queue.url,
+      dlqUrl: dlq.url,
+    };
+  },
 });

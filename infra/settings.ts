@@ -1,0 +1,25 @@
+import { MAX_RECEIVES } from "./queue";
+import { bedrockEnabled, DEFAULT_OPENAI_MODEL } from "./models";
+
+/**
+ * Plain settings every function reads as `Resource.Settings`. Deploy-time environment variables
+ * of the same names as the local runtime's (design.md §2) override the defaults.
+ */
+export function createSettings(args: { apiUrl: $util.Output<string>; openAiApiKey: sst.Secret }) {
+  const env = process.env;
+  return new sst.Linkable("Settings", {
+    properties: {
+      // The execute-api URL (no trailing slash) unless a custom domain is put in front of it.
+      publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, "") : args.apiUrl,
+      telegramApiUrl: env.TELEGRAM_API_URL ?? "https://api.telegram.org",
+      slackApiUrl: env.SLACK_API_URL ?? "https://slack.com/api/",
+      discordApiUrl: env.DISCORD_API_URL ?? "https://discord.com/api/v10",
+      openaiBaseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+      // As locally: echo unless a provider key is set (the secret's value is known at deploy time).
+      defaultModel:
+        env.DEFAULT_MODEL ?? args.openAiApiKey.value.apply((key) => (key ? DEFAULT_OPENAI_MODEL : "echo")),
+      bedrockEnabled: bedrockEnabled(env),
+      maxReceives: MAX_RECEIVES,
+    },
+  });
+}

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -7,14 +8,15 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { DynamoDBDocumentClient, QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-import { ValidationError } from "@patchbay/core";
+import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { ValidationError, deliveryRef } from "@patchbay/core";
 import type {
   ActivityEvent,
   ApiKeyRecord,
   BotClaim,
   ChatMessage,
   DeliveryClaim,
+  DeliveryRef,
   IgnoreReason,
   InboundMessage,
   Integration,
@@ -124,16 +126,32 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     ...integration,
   });
 
-  const deliveryKey = (integrationId: string, key: string) => ({ pk: `DLV#${integrationId}#${key}`, sk: "DLV" });
+  const withCounters = (record: Item, stats: Item | undefined): Integration => ({
+    ...strip<Integration>(record),
+    messageCount: Number(stats?.messageCount ?? 0),
+    lastMessageAt: typeof stats?.lastMessageAt === "string" ? stats.lastMessageAt : null,
+  });
 
-  const messageAttributes = (integrationId: string, message: InboundMessage, at: string, nowMs: number): Item => ({
+  /** Counters for a page of integration records, in one batch read. */
+  const attachCounters = async (records: Item[]): Promise<Integration[]> => {
+    if (records.length === 0) return [];
+    const stats = new Map<string, Item>();
+    let keys: Record<string, unknown>[] | undefined = records.map((r) => ({ pk: r.pk, sk: "STATS" }));
+    while (keys && keys.length > 0) {
+      const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys } } }));
+      for (const item of result.Responses?.[TableName] ?? []) stats.set(String(item.pk), item);
+      keys = result.UnprocessedKeys?.[TableName]?.Keys;
+    }
+    return records.map((record) => withCounters(record, stats.get(String(record.pk))));
+  };
+
+  const deliveryKey = (ref: DeliveryRef) => ({ pk: `DLV#${ref.integrationId}`, sk: `${ref.sentAt}#${ref.key}` });
+
+  const messageAttributes = (message: InboundMessage, at: string, nowMs: number): Item => ({
     kind: "delivery",
-    gsi1pk: `CONV#${integrationId}#${message.conversationId}`,
-    gsi1sk: `${at}#${message.key}`,
-    gsi2pk: `EVT#${integrationId}`,
-    gsi2sk: `${at}#${message.key}`,
     expiresAt: seconds(nowMs + MESSAGE_RETENTION_MS),
     messageKey: message.key,
+    conversationId: message.conversationId,
     at,
     chatId: message.chatId,
     userId: message.userId,
@@ -142,12 +160,12 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
   });
 
   /** Moves the lease of a message still in progress (a finished one keeps no lease). */
-  const setLease = async (integrationId: string, key: string, until: number) => {
+  const setLease = async (ref: DeliveryRef, until: number) => {
     try {
       await client.send(
         new UpdateCommand({
           TableName,
-          Key: deliveryKey(integrationId, key),
+          Key: deliveryKey(ref),
           UpdateExpression: "SET leaseUntil = :until",
           ConditionExpression: "#status = :processing",
           ExpressionAttributeNames: { "#status": "status" },
@@ -283,8 +301,18 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async getIntegration(id) {
-      const item = await get(`INT#${id}`, "INT");
-      return item ? strip<Integration>(item) : undefined;
+      // The record and its counters in one read: INT < STATS, and CHAN# items sort before both.
+      const result = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :int AND :stats",
+          ExpressionAttributeValues: { ":pk": `INT#${id}`, ":int": "INT", ":stats": "STATS" },
+          ConsistentRead: true,
+        }),
+      );
+      const items = result.Items ?? [];
+      const record = items.find((item) => item.sk === "INT");
+      return record ? withCounters(record, items.find((item) => item.sk === "STATS")) : undefined;
     },
 
     async listIntegrations(owner, filter, page) {
@@ -296,7 +324,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       const matches = integrationMatches(filter);
       const [found, all] = await Promise.all([queryPage(input, page, matches), queryAll(input)]);
       return {
-        items: found.items.map((item) => strip<Integration>(item)),
+        items: await attachCounters(found.items),
         total: all.filter(matches).length,
         nextCursor: found.nextCursor,
       };
@@ -359,19 +387,14 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async recordReply(id, at) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: { pk: `INT#${id}`, sk: "INT" },
-            UpdateExpression: "ADD messageCount :one SET lastMessageAt = :at",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":one": 1, ":at": at },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: `INT#${id}`, sk: "STATS" },
+          UpdateExpression: "ADD messageCount :one SET lastMessageAt = :at",
+          ExpressionAttributeValues: { ":one": 1, ":at": at },
+        }),
+      );
     },
 
     async setRegistration(id, registration, lastError, at) {
@@ -431,8 +454,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
           new PutCommand({
             TableName,
             Item: {
-              ...deliveryKey(integrationId, message.key),
-              ...messageAttributes(integrationId, message, at, now),
+              ...deliveryKey(deliveryRef(integrationId, message)),
+              ...messageAttributes(message, at, now),
               status: "ignored",
               reason,
             },
@@ -446,11 +469,11 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim> {
-      const key = deliveryKey(job.integrationId, job.message.key);
+      const key = deliveryKey(deliveryRef(job.integrationId, job.message));
       const names: Record<string, string> = { "#status": "status" };
       const values: Record<string, unknown> = { ":processing": "processing", ":lease": now + leaseMs };
       const sets = ["#status = :processing", "leaseUntil = :lease"];
-      Object.entries(messageAttributes(job.integrationId, job.message, job.receivedAt, now)).forEach(([name, value], i) => {
+      Object.entries(messageAttributes(job.message, job.receivedAt, now)).forEach(([name, value], i) => {
         names[`#a${i}`] = name;
         values[`:a${i}`] = value;
         sets.push(`#a${i} = :a${i}`);
@@ -495,49 +518,66 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
-      const current = await get(key.pk, "DLV");
+      const current = await get(key.pk, key.sk);
       if (current?.status === "done") return { state: "done" };
       return { state: "busy", retryInMs: Math.max(1000, Number(current?.leaseUntil ?? now) - now) };
     },
 
-    async saveAnswer(integrationId, key, answer) {
+    async saveAnswer(ref, answer) {
       await client.send(
         new UpdateCommand({
           TableName,
-          Key: deliveryKey(integrationId, key),
+          Key: deliveryKey(ref),
           UpdateExpression: "SET answer = :answer",
           ExpressionAttributeValues: { ":answer": answer },
         }),
       );
     },
 
-    async recordPartSent(integrationId, key, messageId, done) {
+    async recordPartSent(ref, messageId, done) {
+      if (!done) {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(ref),
+            UpdateExpression: "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id)",
+            ExpressionAttributeValues: { ":one": 1, ":id": [messageId] },
+          }),
+        );
+        return;
+      }
+      // Done: the answer and the history index keys arrive together, so the message enters gsi1 once.
       await client.send(
         new UpdateCommand({
           TableName,
-          Key: deliveryKey(integrationId, key),
-          UpdateExpression: done
-            ? "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id), #status = :done, latencyMs = :latency REMOVE leaseUntil"
-            : "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id)",
+          Key: deliveryKey(ref),
+          UpdateExpression:
+            "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id), #status = :done, latencyMs = :latency, answer = :answer, " +
+            "gsi1pk = :conversation, gsi1sk = :sk REMOVE leaseUntil",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":one": 1,
             ":id": [messageId],
-            ...(done ? { ":done": "done", ":latency": done.latencyMs } : {}),
+            ":done": "done",
+            ":latency": done.latencyMs,
+            ":answer": done.answer,
+            ":conversation": `CONV#${ref.integrationId}#${ref.conversationId}`,
+            ":sk": deliveryKey(ref).sk,
           },
-          ...(done ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
         }),
       );
     },
 
-    renewLease: (integrationId, key, until) => setLease(integrationId, key, until),
+    renewLease: (ref, until) => setLease(ref, until),
 
-    releaseDelivery: (integrationId, key) => setLease(integrationId, key, 0),
+    releaseDelivery: (ref) => setLease(ref, 0),
 
-    async recordFailure(integrationId, key, error) {
+    async recordFailure(ref, error) {
       await client.send(
         new UpdateCommand({
           TableName,
-          Key: deliveryKey(integrationId, key),
+          Key: deliveryKey(ref),
           UpdateExpression: "SET #status = :failed, #error = :error REMOVE leaseUntil",
           ConditionExpression: "attribute_exists(pk) AND #status <> :done",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
@@ -551,9 +591,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     async listEvents(integrationId, page, now) {
       const found = await queryPage(
         {
-          IndexName: "gsi2",
-          KeyConditionExpression: "gsi2pk = :pk",
-          ExpressionAttributeValues: { ":pk": `EVT#${integrationId}` },
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `DLV#${integrationId}` },
           ScanIndexForward: false,
         },
         page,

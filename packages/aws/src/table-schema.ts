@@ -3,13 +3,17 @@
  * emulator has neither): uniqueness and idempotency use conditional writes, every expiring item
  * carries `expiresAt` (epoch seconds) that reads honour, and TTL only cleans up.
  *
- *   RP#{id}             RP     replica            gsi1: OWNER#{owner}#RP  / {createdAt}#{id}
- *   INT#{id}            INT    integration        gsi1: OWNER#{owner}#INT / {createdAt}#{id}; gsi2: INTS / {createdAt}#{id}
- *   INT#{id}            CHAN#{chat}  chat the bot was seen in
- *   BOT#{platform}#{bot} BOT   which integration holds a bot
- *   DLV#{int}#{key}     DLV    one platform message: claim, answer, parts sent, outcome
- *                              gsi1: CONV#{int}#{conversation} / {at}#{key}; gsi2: EVT#{int} / {at}#{key}
- *   KEY#{sha256}        KEY    API key            gsi1: OWNER#{owner}#KEY / {createdAt}; gsi2: KEYS / {createdAt}
+ *   RP#{id}              RP                 replica        gsi1: OWNER#{owner}#RP  / {createdAt}#{id}
+ *   INT#{id}             INT                integration    gsi1: OWNER#{owner}#INT / {createdAt}#{id}; gsi2: INTS / {createdAt}#{id}
+ *   INT#{id}             STATS              message_count, last_message_at (no index: 1 write per reply)
+ *   INT#{id}             CHAN#{chat}        a chat the bot was seen in
+ *   BOT#{platform}#{bot} BOT                which integration holds a bot
+ *   DLV#{int}            {sentAt}#{key}     one platform message: claim, answer, parts sent, outcome;
+ *                                           the partition newest-first is the activity log
+ *                                           gsi1 (set only once answered): CONV#{int}#{conversation} / {sentAt}#{key}
+ *   KEY#{sha256}         KEY                API key        gsi1: OWNER#{owner}#KEY / {createdAt}; gsi2: KEYS / {createdAt}
+ *
+ * Writes per answered one-part message: claim 1, done 1 (+1 into gsi1, the history), counters 1.
  */
 export const TABLE_KEYS = {
   partitionKey: "pk",

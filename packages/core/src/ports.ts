@@ -95,21 +95,35 @@ export type DeliveryClaim =
   | { state: "done" }
   | { state: "busy"; retryInMs: number };
 
+/** Addresses one platform message's record: its integration, its identity, and when it was sent. */
+export interface DeliveryRef {
+  integrationId: string;
+  key: string;
+  /** The platform's own time of the message (the same on every redelivery). */
+  sentAt: string;
+  /** Where its exchange joins the history once answered. */
+  conversationId: string;
+}
+
+export function deliveryRef(integrationId: string, message: Pick<InboundMessage, "key" | "sentAt" | "conversationId">): DeliveryRef {
+  return { integrationId, key: message.key, sentAt: message.sentAt, conversationId: message.conversationId };
+}
+
 export interface DeliveryStore {
   /** Logs a message ingress chose not to answer (first record of that message wins). */
   recordIgnored(integrationId: string, message: InboundMessage, reason: IgnoreReason, at: string): Promise<void>;
   /** Takes a message for answering exactly once; a finished or leased message is reported as such. */
   claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim>;
-  /** Keeps the generated answer so a redelivery sends the same text. */
-  saveAnswer(integrationId: string, key: string, answer: string): Promise<void>;
-  /** Records a sent part; the last part also marks the message done with its latency. */
-  recordPartSent(integrationId: string, key: string, messageId: string, done: { latencyMs: number } | null): Promise<void>;
+  /** Keeps the generated answer before a multi-part send, so a redelivery resumes with the same text. */
+  saveAnswer(ref: DeliveryRef, answer: string): Promise<void>;
+  /** Records a sent part; the last one also marks the message done, with its answer and latency. */
+  recordPartSent(ref: DeliveryRef, messageId: string, done: { latencyMs: number; answer: string } | null): Promise<void>;
   /** Extends the lease of a message still being answered (a heartbeat while the model works). */
-  renewLease(integrationId: string, key: string, until: number): Promise<void>;
+  renewLease(ref: DeliveryRef, until: number): Promise<void>;
   /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once. */
-  releaseDelivery(integrationId: string, key: string): Promise<void>;
+  releaseDelivery(ref: DeliveryRef): Promise<void>;
   /** Marks a message failed for good (after the last attempt). */
-  recordFailure(integrationId: string, key: string, error: LastError): Promise<void>;
+  recordFailure(ref: DeliveryRef, error: LastError): Promise<void>;
   /** The integration's activity, newest first. */
   listEvents(integrationId: string, page: PageRequest, now: number): Promise<Page<ActivityEvent>>;
   /** The last answered exchanges of a conversation, oldest first, as chat turns. */

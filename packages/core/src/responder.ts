@@ -1,7 +1,8 @@
 import { PatchbayError, PlatformCallError } from "./errors.ts";
 import type { ChatMessage, Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
 import type { ModelRouter } from "./model-router.ts";
-import type { Clock, Logger, OutboundContext, PlatformClient, Store, TokenVault } from "./ports.ts";
+import { deliveryRef } from "./ports.ts";
+import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, Store, TokenVault } from "./ports.ts";
 
 export interface ResponderDeps {
   store: Store;
@@ -83,21 +84,27 @@ export function createResponder(deps: ResponderDeps) {
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
     if (claim.state === "done") return;
     if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs);
+    const ref = deliveryRef(integration.id, job.message);
     // The lease is short so a crashed worker's message is soon taken over; a live worker keeps renewing it.
     const heartbeat = setInterval(() => {
-      store.renewLease(integration.id, job.message.key, clock.now() + deps.leaseMs).catch(() => undefined);
+      store.renewLease(ref, clock.now() + deps.leaseMs).catch(() => undefined);
     }, deps.leaseMs / 3);
     try {
-      await answer(integration, job, claim);
+      await answer(integration, job, ref, claim);
     } catch (error) {
-      await store.releaseDelivery(integration.id, job.message.key).catch(() => undefined);
+      await store.releaseDelivery(ref).catch(() => undefined);
       throw error;
     } finally {
       clearInterval(heartbeat);
     }
   };
 
-  const answer = async (integration: Integration, job: ReplyJob, claim: { answer: string | null; partsSent: number; messageIds: string[] }) => {
+  const answer = async (
+    integration: Integration,
+    job: ReplyJob,
+    ref: DeliveryRef,
+    claim: { answer: string | null; partsSent: number; messageIds: string[] },
+  ) => {
     const client = deps.platforms[integration.platform];
     if (!client) throw new PatchbayError("PLATFORM_ERROR", `No ${integration.platform} client in this deployment.`);
     const secrets = await vault.get(integration.id);
@@ -111,10 +118,12 @@ export function createResponder(deps: ResponderDeps) {
       text = job.greeting
         ? (integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`)
         : await generate(integration, replica, job, context, client);
-      await store.saveAnswer(integration.id, job.message.key, text);
     }
 
     const parts = client.split(text);
+    // Only a multi-part answer needs its text kept before sending (a redelivery resumes mid-way with the
+    // same text); a one-part answer is recorded with the part, saving a write per message.
+    if (claim.answer === null && parts.length > 1) await store.saveAnswer(ref, text);
     const messageIds = [...claim.messageIds];
     for (let index = claim.partsSent; index < parts.length; index++) {
       const sent = await sendWithRateLimits(client, context, parts[index]!, index);
@@ -122,7 +131,7 @@ export function createResponder(deps: ResponderDeps) {
       const last = index === parts.length - 1;
       if (last) await client.finish?.(context, messageIds);
       const latencyMs = clock.now() - Date.parse(job.receivedAt);
-      await store.recordPartSent(integration.id, job.message.key, sent.messageId, last ? { latencyMs } : null);
+      await store.recordPartSent(ref, sent.messageId, last ? { latencyMs, answer: text } : null);
     }
     await store.recordReply(integration.id, new Date(clock.now()).toISOString());
     logger.info("replied", { integration_id: integration.id, key: job.message.key, parts: parts.length });
@@ -146,7 +155,7 @@ export function createResponder(deps: ResponderDeps) {
           code: lastError.code,
           ...(error instanceof PatchbayError ? {} : { error: String(error) }),
         });
-        if (attempt.final) await store.recordFailure(job.integrationId, job.message.key, lastError);
+        if (attempt.final) await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
         throw error;
       }
     },

@@ -1,7 +1,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createDocumentClient, createDynamoStore, ensureTable } from "@patchbay/aws";
 import { createApiKeyService, systemClock } from "@patchbay/core";
 import { startEmbeddedDynamo } from "@patchbay/local";
@@ -128,10 +129,24 @@ describe("Lambda handlers on real-shaped events", () => {
     ]);
   });
 
-  test("responder: answers the batch on Telegram; a failing record comes back later with its group's rest", async () => {
+  test("responder: answers the batch on Telegram with three DynamoDB writes; a failing record comes back later with its group's rest", async () => {
     const [message] = sqs.sent;
-    const ok = await responder(sqsEvent([{ id: "r1", body: message!.MessageBody, groupId: message!.MessageGroupId! }]));
+    const writes: string[] = [];
+    const send = DynamoDBDocumentClient.prototype.send;
+    const spy = vi.spyOn(DynamoDBDocumentClient.prototype, "send").mockImplementation(function (this: DynamoDBDocumentClient, ...args: unknown[]) {
+      const name = (args[0] as { constructor: { name: string } }).constructor.name;
+      if (/^(Put|Update|Delete|BatchWrite)/.test(name)) writes.push(name);
+      return (send as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    let ok: SQSBatchResponse;
+    try {
+      ok = await responder(sqsEvent([{ id: "r1", body: message!.MessageBody, groupId: message!.MessageGroupId! }]));
+    } finally {
+      spy.mockRestore();
+    }
     expect(ok).toEqual({ batchItemFailures: [] });
+    // Claim, done (answer + history), counters: the cost that scales with messages.
+    expect(writes).toEqual(["UpdateCommand", "UpdateCommand", "UpdateCommand"]);
     expect(telegram.sentMessages(token).map((m) => m.text)).toEqual(["[echo — development model, no AI] hello lambda"]);
 
     const job = (key: string, text: string) => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { Integration, Replica, Store } from "@patchbay/core";
+import { deliveryRef } from "@patchbay/core";
+import type { Integration, Replica, ReplyJob, Store } from "@patchbay/core";
 import { sampleJob } from "./queue-contract.ts";
 
 const T0 = Date.parse("2026-03-01T12:00:00.000Z");
@@ -161,23 +162,28 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
     describe("deliveries", () => {
       const LEASE = 60_000;
+      /** A job whose message was sent (and received) at `at`. */
+      const jobAt = (key: string, at: number, conversation = "chat-1") => {
+        const job = sampleJob(key, conversation);
+        return { ...job, receivedAt: iso(at), message: { ...job.message, sentAt: iso(at) } };
+      };
+      const ref = (job: ReplyJob) => deliveryRef(job.integrationId, job.message);
 
       test("a message is claimed once; a leased one is busy; a finished one is done", async () => {
         const store = await makeStore();
-        const job = sampleJob("u1");
+        const job = jobAt("u1", T0);
         expect(await store.claimDelivery(job, T0, LEASE)).toEqual({ state: "claimed", answer: null, partsSent: 0, messageIds: [] });
         expect(await store.claimDelivery(job, T0 + 1000, LEASE)).toMatchObject({ state: "busy" });
-        await store.saveAnswer(job.integrationId, "u1", "the answer");
-        await store.recordPartSent(job.integrationId, "u1", "m1", { latencyMs: 1200 });
+        await store.recordPartSent(ref(job), "m1", { latencyMs: 1200, answer: "the answer" });
         expect(await store.claimDelivery(job, T0 + 2000, LEASE)).toEqual({ state: "done" });
       });
 
       test("after the lease runs out, another worker resumes with the saved answer and parts", async () => {
         const store = await makeStore();
-        const job = sampleJob("u1");
+        const job = jobAt("u1", T0);
         await store.claimDelivery(job, T0, LEASE);
-        await store.saveAnswer(job.integrationId, "u1", "long answer");
-        await store.recordPartSent(job.integrationId, "u1", "m1", null);
+        await store.saveAnswer(ref(job), "long answer");
+        await store.recordPartSent(ref(job), "m1", null);
         expect(await store.claimDelivery(job, T0 + LEASE + 1, LEASE)).toEqual({
           state: "claimed",
           answer: "long answer",
@@ -188,46 +194,47 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       test("a renewed lease keeps the message busy past the original lease", async () => {
         const store = await makeStore();
-        const job = sampleJob("u1");
+        const job = jobAt("u1", T0);
         await store.claimDelivery(job, T0, LEASE);
-        await store.renewLease(job.integrationId, "u1", T0 + 3 * LEASE);
+        await store.renewLease(ref(job), T0 + 3 * LEASE);
         expect(await store.claimDelivery(job, T0 + 2 * LEASE, LEASE)).toMatchObject({ state: "busy" });
         expect(await store.claimDelivery(job, T0 + 3 * LEASE + 1, LEASE)).toMatchObject({ state: "claimed" });
       });
 
       test("a released message can be claimed again at once, keeping its answer", async () => {
         const store = await makeStore();
-        const job = sampleJob("u1");
+        const job = jobAt("u1", T0);
         await store.claimDelivery(job, T0, LEASE);
-        await store.saveAnswer(job.integrationId, "u1", "kept");
-        await store.releaseDelivery(job.integrationId, "u1");
+        await store.saveAnswer(ref(job), "kept");
+        await store.releaseDelivery(ref(job));
         expect(await store.claimDelivery(job, T0 + 1, LEASE)).toEqual({ state: "claimed", answer: "kept", partsSent: 0, messageIds: [] });
-        await store.recordPartSent(job.integrationId, "u1", "m1", { latencyMs: 5 });
-        await store.releaseDelivery(job.integrationId, "u1");
+        await store.recordPartSent(ref(job), "m1", { latencyMs: 5, answer: "kept" });
+        await store.releaseDelivery(ref(job));
         expect(await store.claimDelivery(job, T0 + 2, LEASE)).toEqual({ state: "done" });
       });
 
       test("an ignored or failed message can still be claimed; ignoring never overwrites", async () => {
         const store = await makeStore();
-        const job = sampleJob("u1");
+        const job = jobAt("u1", T0);
         await store.recordIgnored(job.integrationId, job.message, "not_addressed", iso(T0));
         expect(await store.claimDelivery(job, T0 + 1, LEASE)).toMatchObject({ state: "claimed" });
         await store.recordIgnored(job.integrationId, job.message, "not_addressed", iso(T0 + 2));
         expect(await store.claimDelivery(job, T0 + 3, LEASE)).toMatchObject({ state: "busy" });
-        await store.recordFailure(job.integrationId, "u1", { code: "NETWORK_ERROR", message: "down", at: iso(T0 + 4) });
+        await store.recordFailure(ref(job), { code: "NETWORK_ERROR", message: "down", at: iso(T0 + 4) });
         expect(await store.claimDelivery(job, T0 + 5, LEASE)).toMatchObject({ state: "claimed" });
       });
 
       test("events show each outcome, newest first, with latency, reason and error", async () => {
         const store = await makeStore();
-        const replied = { ...sampleJob("u1"), receivedAt: iso(T0) };
-        const failed = { ...sampleJob("u3"), receivedAt: iso(T0 + 2) };
+        const replied = jobAt("u1", T0);
+        const ignored = jobAt("u2", T0 + 1);
+        const failed = jobAt("u3", T0 + 2);
         await store.claimDelivery(replied, T0, LEASE);
-        await store.saveAnswer(replied.integrationId, "u1", "hi");
-        await store.recordPartSent(replied.integrationId, "u1", "m1", { latencyMs: 900 });
-        await store.recordIgnored("int_contract", sampleJob("u2").message, "channel_not_allowed", iso(T0 + 1));
+        await store.recordPartSent(ref(replied), "m1", { latencyMs: 900, answer: "hi" });
+        await store.recordIgnored("int_contract", ignored.message, "channel_not_allowed", iso(T0 + 1));
         await store.claimDelivery(failed, T0 + 2, LEASE);
-        await store.recordFailure("int_contract", "u3", { code: "PLATFORM_ERROR", message: "nope", at: iso(T0 + 3) });
+        await store.recordFailure(ref(failed), { code: "PLATFORM_ERROR", message: "nope", at: iso(T0 + 3) });
+        await store.claimDelivery({ ...jobAt("x1", T0 + 5), integrationId: "int_other" }, T0 + 5, LEASE);
         const page = await store.listEvents("int_contract", { limit: 10 }, T0 + 10);
         expect(page.items).toEqual([
           expect.objectContaining({ id: "u3", type: "failed", error: { code: "PLATFORM_ERROR", message: "nope", at: iso(T0 + 3) } }),
@@ -241,16 +248,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       test("history has the answered exchanges of one conversation, oldest first, until they expire", async () => {
         const store = await makeStore();
-        const answer = async (key: string, conversation: string, at: number) => {
-          const job = { ...sampleJob(key, conversation), receivedAt: iso(at) };
+        const answer = async (key: string, conversation: string, at: number, parts: number) => {
+          const job = jobAt(key, at, conversation);
           await store.claimDelivery(job, at, LEASE);
-          await store.saveAnswer(job.integrationId, key, `answer ${key}`);
-          await store.recordPartSent(job.integrationId, key, `m-${key}`, { latencyMs: 1 });
+          if (parts > 1) await store.saveAnswer(ref(job), `answer ${key}`);
+          for (let i = 1; i < parts; i++) await store.recordPartSent(ref(job), `m-${key}-${i}`, null);
+          await store.recordPartSent(ref(job), `m-${key}`, { latencyMs: 1, answer: `answer ${key}` });
         };
-        await answer("u1", "chat-1", T0);
-        await answer("u2", "chat-2", T0 + 1);
-        await answer("u3", "chat-1", T0 + 2);
-        await store.claimDelivery({ ...sampleJob("u4", "chat-1"), receivedAt: iso(T0 + 3) }, T0 + 3, LEASE);
+        await answer("u1", "chat-1", T0, 1);
+        await answer("u2", "chat-2", T0 + 1, 1);
+        await answer("u3", "chat-1", T0 + 2, 3);
+        await store.claimDelivery(jobAt("u4", T0 + 3), T0 + 3, LEASE);
         expect(await store.recentTurns("int_contract", "chat-1", 10, T0 + 10)).toEqual([
           { role: "user", content: "hello u1", name: "Ada" },
           { role: "assistant", content: "answer u1" },
@@ -263,10 +271,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       test("an expired record no longer blocks its key", async () => {
         const store = await makeStore();
-        const job = sampleJob("u1");
+        const job = jobAt("u1", T0);
         await store.claimDelivery(job, T0, LEASE);
-        await store.saveAnswer(job.integrationId, "u1", "x");
-        await store.recordPartSent(job.integrationId, "u1", "m1", { latencyMs: 1 });
+        await store.recordPartSent(ref(job), "m1", { latencyMs: 1, answer: "x" });
         expect(await store.claimDelivery(job, T0 + 30 * DAY_MS, LEASE)).toEqual({
           state: "claimed",
           answer: null,

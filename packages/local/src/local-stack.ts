@@ -17,6 +17,8 @@ import { createJsonLogger } from "@patchbay/composition/logger";
 import { loadSealer } from "./sealing.ts";
 
 export const LOCAL_TABLE_NAME = "patchbay";
+/** How often the reconciler registers pending webhooks and repairs drifted ones. */
+const RECONCILE_INTERVAL_MS = 60_000;
 /** Where a running local stack publishes its embedded DynamoDB endpoint, inside DATA_DIR. */
 export const DYNAMO_ENDPOINT_FILE = "dynamo.endpoint";
 
@@ -25,7 +27,7 @@ export interface LocalStackOptions {
   logger?: Logger;
   clock?: Clock;
   queue?: Partial<FileQueueOptions>;
-  /** How often pending webhook registrations are retried. */
+  /** How often the reconciler runs (tests make it rare and call reconcile() themselves). */
   reconcileIntervalMs?: number;
   /** Extra model providers by name (tests). */
   models?: Record<string, ReplicaModel>;
@@ -83,7 +85,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logger.error("reconciler pass failed", { error: String(error) });
       return 0;
     });
-  const reconcileTimer = setInterval(reconcile, options.reconcileIntervalMs ?? 30_000);
+  const reconcileTimer = setInterval(reconcile, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll } from "vitest";
+import { systemClock } from "@patchbay/core";
+import type { InboundMessage, Integration, OutboundContext } from "@patchbay/core";
+import { slashCommand, startFakeDiscord, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
+import type { FakeDiscord, FakeSlack, FakeTelegram } from "@patchbay/testing";
+import { describePlatformClientContract } from "@patchbay/testing/contracts";
+import { createDiscordClient } from "../src/discord/client.ts";
+import { createDiscordRest } from "../src/discord/rest.ts";
+import { createSlackClient } from "../src/slack/client.ts";
+import { createTelegramBotApi } from "../src/telegram/bot-api.ts";
+import { createTelegramClient } from "../src/telegram/client.ts";
+
+const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+let telegram: FakeTelegram;
+let slack: FakeSlack;
+let discord: FakeDiscord;
+
+beforeAll(async () => {
+  [telegram, slack, discord] = await Promise.all([startFakeTelegram(), startFakeSlack(), startFakeDiscord()]);
+});
+afterAll(async () => {
+  await Promise.all([telegram.close(), slack.close(), discord.close()]);
+});
+
+function context(message: Partial<InboundMessage>, secrets: Record<string, string>): OutboundContext {
+  return {
+    integration: { id: "int_contract", threadAutoCreate: false } as Integration,
+    secrets,
+    message: {
+      key: "k1",
+      conversationId: "c",
+      chatId: "c",
+      isDirect: true,
+      messageId: "1",
+      threadId: null,
+      userId: "u",
+      userName: "U",
+      text: "question",
+      sentAt: new Date().toISOString(),
+      reply: {},
+      ...message,
+    },
+  };
+}
+
+let bots = 0;
+describePlatformClientContract("Telegram", async () => {
+  const token = `${900000 + ++bots}:AAcontract-token-abcdefghijklmnopqrs`;
+  telegram.addBot({ token, username: `contract${bots}_bot` });
+  const chatId = 4200 + bots;
+  return {
+    client: createTelegramClient(createTelegramBotApi({ apiUrl: telegram.url, timeoutMs: 5000 }), logger),
+    context: context({ chatId: String(chatId), isDirect: true }, { bot_token: token }),
+    limit: 4096,
+    sent: async () => telegram.sentMessages(token).map((m) => m.text),
+    rateLimitNext: (seconds) => telegram.failNext("sendMessage", { kind: "rate_limit", retryAfter: seconds }),
+  };
+});
+
+describePlatformClientContract("Slack", async () => {
+  const team = slack.addWorkspace();
+  const app = slack.addApp({ team_id: team.id });
+  const channel = slack.addChannel({ team_id: team.id, members: [app.bot_user_id] }).id;
+  return {
+    client: createSlackClient(slack.url, logger),
+    context: context({ chatId: channel, isDirect: false, threadId: "1700000000.000100" }, { bot_token: app.token }),
+    limit: 4000,
+    sent: async () => slack.posted(channel).map((p) => p.text),
+    rateLimitNext: (seconds) => slack.failNext("chat.postMessage", { kind: "rate_limit", retryAfter: seconds }),
+  };
+});
+
+describePlatformClientContract("Discord", async () => {
+  const app = discord.addApplication({ name: "Contract", botToken: `contract-discord-token-${++bots}` });
+  const guild = discord.addGuild({ name: "g", channels: [{ name: "general", type: 0 }], members: [app.id] });
+  const channel = guild.channels[0]!.id;
+  const interaction = discord.createInteraction(app.id, { data: slashCommand("question"), guild_id: guild.id, channel_id: channel });
+  discord.acknowledgeInteraction(interaction.token);
+  const reply = { applicationId: app.id, interactionToken: interaction.token, createdAtMs: Date.now() };
+  return {
+    client: createDiscordClient(createDiscordRest({ apiUrl: discord.url, timeoutMs: 5000 }), systemClock, logger),
+    context: context({ chatId: channel, isDirect: false, reply }, { bot_token: app.botToken }),
+    limit: 2000,
+    sent: async () => discord.interactionMessages(interaction.token).filter((m) => m.kind !== "response").map((m) => m.content),
+    rateLimitNext: (seconds) => discord.failNext(/\/webhooks\//, { kind: "rate_limit", retryAfter: seconds }),
+  };
+});

@@ -1,0 +1,56 @@
+import { describe, expect, test } from "vitest";
+import { PlatformCallError } from "@patchbay/core";
+import type { OutboundContext, PlatformClient } from "@patchbay/core";
+
+export interface PlatformClientUnderTest {
+  client: PlatformClient;
+  /** Where a reply goes: a chat the fake platform knows. */
+  context: OutboundContext;
+  /** The platform's length limit for one message. */
+  limit: number;
+  /** The texts the platform shows for what was sent to that chat, in order. */
+  sent(): Promise<string[]>;
+  /** The platform answers the next send with a rate limit of `seconds`. */
+  rateLimitNext(seconds: number): void;
+}
+
+const paragraph = (i: number) => `Paragraph ${i} ${"lorem ipsum dolor sit amet ".repeat(12).trim()}.`;
+
+/** What every PlatformClient must do; each runs it against its platform's fake on loopback. */
+export function describePlatformClientContract(name: string, make: () => Promise<PlatformClientUnderTest>) {
+  describe(`PlatformClient contract: ${name}`, () => {
+    test("splits a long answer into parts under the limit, in order, losing nothing", async () => {
+      const { client, limit } = await make();
+      const answer = Array.from({ length: 60 }, (_, i) => paragraph(i)).join("\n\n");
+      const parts = client.split(answer);
+      expect(parts.length).toBeGreaterThan(1);
+      for (const part of parts) expect(part.length).toBeLessThanOrEqual(limit);
+      expect(parts.join("\n\n")).toBe(answer);
+    });
+
+    test("sends the parts in order; each gets the platform's message id", async () => {
+      const { client, context, sent } = await make();
+      const ids: string[] = [];
+      for (const [index, part] of ["first part", "second part", "third part"].entries()) {
+        ids.push((await client.sendPart(context, part, index)).messageId);
+      }
+      expect(new Set(ids).size).toBe(3);
+      expect((await sent()).slice(-3)).toEqual(["first part", "second part", "third part"]);
+    });
+
+    test("a rate limit surfaces as RATE_LIMITED with the wait the platform asked for", async () => {
+      const { client, context, rateLimitNext } = await make();
+      rateLimitNext(2);
+      const failure = await client.sendPart(context, "hello", 0).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(PlatformCallError);
+      expect(failure).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 2000 });
+    });
+
+    test("the typing signal can be started and stopped without failing", async () => {
+      const { client, context } = await make();
+      const stop = client.startTyping(context);
+      expect(typeof stop).toBe("function");
+      stop();
+    });
+  });
+}

@@ -406,7 +406,7 @@ describe("sst.config.ts", async () => {
     expect(dlq.subscriber).toBeUndefined();
 
     const subscriber = queue.subscriber!;
-    expect(subscriber.fn.args).toMatchObject({ handler: "packages/functions/src/responder.handler", timeout: "60 seconds", memory: "512 MB" });
+    expect(subscriber.fn.args).toMatchObject({ handler: "packages/functions/src/responder.handler", timeout: "90 seconds", memory: "512 MB" });
     expect(seconds(queue.args.visibilityTimeout)).toBeGreaterThanOrEqual(6 * seconds(subscriber.fn.args.timeout));
     // FIFO event source mappings take at most 10 records and support no batching window.
     expect(subscriber.args?.batch.size).toBeLessThanOrEqual(10);

@@ -1,5 +1,8 @@
-/** The responder's time limit; the queue's visibility timeout is derived from it. */
-export const RESPONDER_TIMEOUT_SECONDS = 60;
+/**
+ * The responder's time limit, with room for the longest model call (45 s), rate-limit waits (20 s)
+ * and the replies; the queue's visibility timeout is derived from it.
+ */
+export const RESPONDER_TIMEOUT_SECONDS = 90;
 /** Receives before SQS moves a message to the dead-letter queue (also told to the functions). */
 export const MAX_RECEIVES = 5;
 /** AWS's advice for Lambda consumers: visibility timeout of at least 6 × the function timeout. */

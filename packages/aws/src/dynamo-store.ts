@@ -262,12 +262,12 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
     // Integrations
 
-    async claimBot(platform: Platform, botId: string, integrationId: string): Promise<BotClaim> {
+    async claimBot(platform: Platform, botId: string, integrationId: string, at: string): Promise<BotClaim> {
       try {
         await client.send(
           new PutCommand({
             TableName,
-            Item: { pk: `BOT#${platform}#${botId}`, sk: "BOT", kind: "bot", integrationId },
+            Item: { pk: `BOT#${platform}#${botId}`, sk: "BOT", kind: "bot", integrationId, claimedAt: at },
             ConditionExpression: "attribute_not_exists(pk)",
           }),
         );
@@ -275,7 +275,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         const holder = await get(`BOT#${platform}#${botId}`, "BOT");
-        return holder ? { claimed: false, holder: String(holder.integrationId) } : { claimed: false, holder: "" };
+        return { claimed: false, holder: String(holder?.integrationId ?? ""), claimedAt: String(holder?.claimedAt ?? "") };
       }
     },
 

@@ -82,6 +82,8 @@ export interface IntegrationServiceDeps {
 export type IntegrationService = ReturnType<typeof createIntegrationService>;
 
 const TEST_MESSAGE = "✅ Patchbay test message: this integration can post here.";
+/** A bot claim without its integration this old is the leftover of a create that crashed. */
+const ABANDONED_CLAIM_MS = 2 * 60 * 1000;
 
 export function webhookUrl(publicUrl: string, platform: Platform, id: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/webhooks/${platform}/${id}`;
@@ -127,10 +129,13 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
 
   const errorOf = (error: PatchbayError): LastError => ({ code: error.code, message: error.message, at: nowIso() });
 
-  /** Claims the bot, taking over a claim whose integration no longer exists (a crash mid-create). */
+  /**
+   * Claims the bot. A claim whose integration does not exist is either a create still in progress or the
+   * leftover of one that crashed: it is taken over only once it is old enough to be the latter.
+   */
   const claimBot = async (platform: Platform, botId: string, id: string) => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const claim = await store.claimBot(platform, botId, id);
+      const claim = await store.claimBot(platform, botId, id, nowIso());
       if (claim.claimed) return;
       if (await store.getIntegration(claim.holder)) {
         throw new ConflictError(
@@ -138,9 +143,10 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
           { integration_id: claim.holder },
         );
       }
+      if (clock.now() - Date.parse(claim.claimedAt) < ABANDONED_CLAIM_MS) break;
       await store.releaseBot(platform, botId, claim.holder);
     }
-    throw new ConflictError(`This ${platform} bot is being connected by another request; try again.`);
+    throw new ConflictError(`This ${platform} bot is being connected by another request; try again in a minute.`);
   };
 
   /** Registers the webhook; a retryable failure leaves the integration pending for the reconciler. */

@@ -54,11 +54,11 @@ export interface IntegrationFilter {
 }
 
 /** Outcome of claiming a bot for an integration: one bot, one integration. */
-export type BotClaim = { claimed: true } | { claimed: false; holder: string };
+export type BotClaim = { claimed: true } | { claimed: false; holder: string; claimedAt: string };
 
 export interface IntegrationStore {
-  /** Atomically reserves a platform bot for an integration, or names the integration holding it. */
-  claimBot(platform: Platform, botId: string, integrationId: string): Promise<BotClaim>;
+  /** Atomically reserves a platform bot for an integration, or names the integration holding it and since when. */
+  claimBot(platform: Platform, botId: string, integrationId: string, at: string): Promise<BotClaim>;
   /** Frees a bot claim held by this integration (no-op if someone else holds it). */
   releaseBot(platform: Platform, botId: string, integrationId: string): Promise<void>;
   /** Stores a new integration. */
@@ -218,7 +218,7 @@ export interface PlatformClient {
   split(answer: string): string[];
   /** Sends one part; `index` 0 is the first part. Throws PlatformCallError. */
   sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
-  /** Runs once every part is out (Discord starts a thread from the answer); must tolerate being repeated. */
+  /** Runs once every part is out and recorded (Discord starts a thread from the answer); best effort. */
   finish?(context: OutboundContext, messageIds: string[]): Promise<void>;
 }
 

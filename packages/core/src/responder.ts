@@ -29,10 +29,13 @@ export interface Attempt {
 /** Thrown when the job should come back later (another worker holds it, or a long rate limit). */
 export class RetryLaterError extends PatchbayError {
   readonly retryInMs: number;
+  /** Another worker holds the message (as opposed to a long platform rate limit). */
+  readonly busy: boolean;
 
-  constructor(message: string, retryInMs: number) {
+  constructor(message: string, retryInMs: number, busy = false) {
     super("RATE_LIMITED", message);
     this.retryInMs = retryInMs;
+    this.busy = busy;
   }
 }
 
@@ -58,20 +61,31 @@ export function createResponder(deps: ResponderDeps) {
     }
   };
 
-  /** Sends one part, waiting out rate limits the platform announces while the budget lasts. */
-  const sendWithRateLimits = async (client: PlatformClient, context: OutboundContext, part: string, index: number) => {
-    let waited = 0;
+  /** Sends one part, waiting out rate limits the platform announces while the attempt's budget lasts. */
+  const sendWithRateLimits = async (client: PlatformClient, context: OutboundContext, part: string, index: number, budget: { waitedMs: number }) => {
     for (;;) {
       try {
         return await client.sendPart(context, part, index);
       } catch (error) {
         if (!(error instanceof PlatformCallError) || error.code !== "RATE_LIMITED") throw error;
         const wait = error.retryAfterMs ?? 1000;
-        if (waited + wait > deps.rateLimitBudgetMs) throw new RetryLaterError(error.message, wait);
+        if (budget.waitedMs + wait > deps.rateLimitBudgetMs) throw new RetryLaterError(error.message, wait);
         logger.warn("platform rate limit, waiting", { integration_id: context.integration.id, wait_ms: wait });
         await clock.sleep(wait);
-        waited += wait;
+        budget.waitedMs += wait;
       }
+    }
+  };
+
+  /** A platform's follow-up (a Discord thread) is a courtesy: the answer is out and recorded either way. */
+  const finish = async (client: PlatformClient, context: OutboundContext, messageIds: string[]) => {
+    try {
+      await client.finish?.(context, messageIds);
+    } catch (error) {
+      logger.warn("platform follow-up failed", {
+        integration_id: context.integration.id,
+        code: error instanceof PatchbayError ? error.code : "INTERNAL",
+      });
     }
   };
 
@@ -83,7 +97,7 @@ export function createResponder(deps: ResponderDeps) {
     }
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
     if (claim.state === "done") return;
-    if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs);
+    if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs, true);
     const ref = deliveryRef(integration.id, job.message);
     // The lease is short so a crashed worker's message is soon taken over; a live worker keeps renewing it.
     const heartbeat = setInterval(() => {
@@ -125,15 +139,16 @@ export function createResponder(deps: ResponderDeps) {
     // same text); a one-part answer is recorded with the part, saving a write per message.
     if (claim.answer === null && parts.length > 1) await store.saveAnswer(ref, text);
     const messageIds = [...claim.messageIds];
+    const budget = { waitedMs: 0 };
     for (let index = claim.partsSent; index < parts.length; index++) {
-      const sent = await sendWithRateLimits(client, context, parts[index]!, index);
+      const sent = await sendWithRateLimits(client, context, parts[index]!, index, budget);
       messageIds.push(sent.messageId);
       const last = index === parts.length - 1;
-      if (last) await client.finish?.(context, messageIds);
       const latencyMs = clock.now() - Date.parse(job.receivedAt);
       await store.recordPartSent(ref, sent.messageId, last ? { latencyMs, answer: text } : null);
     }
     await store.recordReply(integration.id, new Date(clock.now()).toISOString());
+    await finish(client, context, messageIds);
     logger.info("replied", { integration_id: integration.id, key: job.message.key, parts: parts.length });
   };
 
@@ -155,7 +170,9 @@ export function createResponder(deps: ResponderDeps) {
           code: lastError.code,
           ...(error instanceof PatchbayError ? {} : { error: String(error) }),
         });
-        if (attempt.final) await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
+        // A message another worker holds is not this attempt's failure to record.
+        const busy = error instanceof RetryLaterError && error.busy;
+        if (attempt.final && !busy) await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
         throw error;
       }
     },

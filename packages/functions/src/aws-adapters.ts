@@ -6,8 +6,11 @@ import { createJsonLogger } from "@patchbay/composition/logger";
 import { systemClock } from "@patchbay/core";
 import type { AwsConfig } from "./config.ts";
 
-/** A warm function re-reads a secret at most this often; a rotated token reaches every instance within it. */
-const SECRET_CACHE_TTL_MS = 5 * 60 * 1000;
+/**
+ * A warm function re-reads a secret at most this often, so a rotated token reaches every instance within a
+ * minute — before a message that failed on the old token runs out of retries.
+ */
+const SECRET_CACHE_TTL_MS = 60 * 1000;
 
 /** The AWS adapters behind the ports, built once per cold start. */
 export function createAwsAdapters(config: AwsConfig): Adapters & { sqs: SQSClient } {

@@ -280,6 +280,21 @@ describe("integrations (platform-independent part)", () => {
     expect((await h.api("GET", "/v1/integrations")).body.total).toBe(before);
   });
 
+  test("a bot claim left by a create that crashed is taken over once stale; a fresh one is a create in progress (409)", async () => {
+    const replica = await createReplica();
+    const n = ++botCounter;
+    const token = `${710000 + n}:AAclaim-${n}-abcdefghijklmnopqrs`;
+    h.telegram.addBot({ token, id: 710000 + n, username: `claim_${n}_bot` });
+    await h.stack.store.claimBot("telegram", String(710000 + n), "int_inprogress", new Date().toISOString());
+    const busy = await h.api("POST", "/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
+    expect([busy.status, busy.body.error.code]).toEqual([409, "CONFLICT"]);
+    expect(busy.body.error.message).toMatch(/being connected by another request/);
+
+    await h.stack.store.releaseBot("telegram", String(710000 + n), "int_inprogress");
+    await h.stack.store.claimBot("telegram", String(710000 + n), "int_crashed", new Date(Date.now() - 10 * 60_000).toISOString());
+    expect((await h.api("POST", "/v1/integrations/telegram", { replica_id: replica.id, bot_token: token })).status).toBe(201);
+  });
+
   test("connecting to a replica that does not exist answers 404 and stores nothing", async () => {
     const before = (await h.api("GET", "/v1/integrations")).body.total;
     const n = ++botCounter;

@@ -277,6 +277,18 @@ describe("interactions", () => {
     expect(h.openai.requests.at(-1)!.messages.map((m) => m.content)).toEqual(["You are Ada.", "and then?"]);
   });
 
+  test("a thread Discord refuses to start does not undo the answer: replied once, no retry", async () => {
+    const c = await connect({ thread_auto_create: true });
+    h.discord.failNext("startThreadFromMessage", { kind: "error", status: 403, code: 50013, message: "Missing Permissions" });
+    const interaction = ask(c, "no threads here");
+    await h.discord.deliverInteraction(c.app.id, interaction);
+    const [event] = await eventually(async () => ((await events(c))[0]?.type === "replied" ? events(c) : undefined));
+    expect(event.type).toBe("replied");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.discord.interactionMessages(interaction.token).filter((m) => m.kind === "edit")).toHaveLength(1);
+    expect((await h.api("GET", `/v1/integrations/${c.integrationId}`)).body.message_count).toBe(1);
+  });
+
   test("a 429 on the edit is waited out", async () => {
     const c = await connect();
     h.discord.failNext("editOriginalInteractionResponse", { kind: "rate_limit", retryAfter: 0.5 });

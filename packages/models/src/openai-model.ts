@@ -36,8 +36,7 @@ export function createOpenAIModel(config: OpenAIModelConfig): ReplicaModel {
       const body = (await response.json().catch(() => ({}))) as ChatCompletion;
       if (!response.ok) {
         const retryable = response.status === 429 || response.status >= 500;
-        const detail = body.error?.message ?? response.statusText;
-        throw new ModelError(`The model endpoint answered ${response.status}: ${detail}`, retryable);
+        throw new ModelError(`The model endpoint answered ${response.status}: ${providerDetail(body.error?.message ?? response.statusText)}`, retryable);
       }
       const content = body.choices?.[0]?.message?.content;
       if (typeof content !== "string" || content.trim() === "") {
@@ -46,4 +45,9 @@ export function createOpenAIModel(config: OpenAIModelConfig): ReplicaModel {
       return content;
     },
   };
+}
+
+/** The provider's words, short and with anything key-like masked: they end up in the activity log. */
+function providerDetail(message: string): string {
+  return message.replace(/\b(sk|key|api)[-_][A-Za-z0-9_-]{6,}/gi, "[redacted]").slice(0, 200);
 }

@@ -53,6 +53,15 @@ describe("OpenAI-compatible model", () => {
     expect(request.authorization).toBe(`Bearer ${openai.apiKey}`);
   });
 
+  test("the provider's error text is kept short and key-like strings are masked (it reaches the activity log)", async () => {
+    openai.failNext({ kind: "error", status: 400, message: `Bad key sk-proj-abcdefghijklmnop and ${"x".repeat(500)}` });
+    const failure = (await openaiModel().complete({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)) as ModelError;
+    expect(failure.message).toContain("[redacted]");
+    expect(failure.message).not.toContain("abcdefghijklmnop");
+    expect(failure.message.length).toBeLessThan(260);
+    expect(failure.retryable).toBe(false);
+  });
+
   test("a refused key or bad request is a permanent ModelError; 5xx and unreachable are retryable", async () => {
     const wrongKey = await openaiModel("sk-wrong").complete({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
     expect(wrongKey).toBeInstanceOf(ModelError);

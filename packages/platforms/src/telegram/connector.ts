@@ -19,7 +19,7 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
   return {
     platform: "telegram",
 
-    async connect({ botToken }) {
+    async connect({ botToken, options }) {
       const me = await api<TelegramUser>(botToken, "getMe");
       if (!me.username) {
         throw new PlatformCallError("INVALID_CREDENTIALS", "The token does not belong to a bot with a username.");
@@ -30,7 +30,12 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
           username: me.username,
           can_read_all_group_messages: me.can_read_all_group_messages === true,
         },
-        secrets: { bot_token: botToken, webhook_secret: randomString(SECRET_TOKEN_LENGTH, SECRET_TOKEN_ALPHABET) },
+        secrets: {
+          bot_token: botToken,
+          // A rotated token keeps the webhook secret: warm ingress instances that cached it keep verifying.
+          webhook_secret:
+            typeof options.webhook_secret === "string" ? options.webhook_secret : randomString(SECRET_TOKEN_LENGTH, SECRET_TOKEN_ALPHABET),
+        },
         fields: { mention: `@${me.username}` },
         warnings: warningsFor(me),
       };

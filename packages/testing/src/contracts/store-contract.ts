@@ -80,13 +80,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describe("integrations", () => {
       test("a bot can be claimed once; only the holder releases it", async () => {
         const store = await makeStore();
-        expect(await store.claimBot("telegram", "42", "int_1")).toEqual({ claimed: true });
-        expect(await store.claimBot("telegram", "42", "int_2")).toEqual({ claimed: false, holder: "int_1" });
-        expect(await store.claimBot("slack", "42", "int_3")).toEqual({ claimed: true });
+        expect(await store.claimBot("telegram", "42", "int_1", iso(T0))).toEqual({ claimed: true });
+        expect(await store.claimBot("telegram", "42", "int_2", iso(T0 + 1))).toEqual({ claimed: false, holder: "int_1", claimedAt: iso(T0) });
+        expect(await store.claimBot("slack", "42", "int_3", iso(T0))).toEqual({ claimed: true });
         await store.releaseBot("telegram", "42", "int_2");
-        expect(await store.claimBot("telegram", "42", "int_2")).toEqual({ claimed: false, holder: "int_1" });
+        expect(await store.claimBot("telegram", "42", "int_2", iso(T0 + 2))).toEqual({ claimed: false, holder: "int_1", claimedAt: iso(T0) });
         await store.releaseBot("telegram", "42", "int_1");
-        expect(await store.claimBot("telegram", "42", "int_2")).toEqual({ claimed: true });
+        expect(await store.claimBot("telegram", "42", "int_2", iso(T0 + 3))).toEqual({ claimed: true });
       });
 
       test("list filters by platform and replica, pages with a cursor and counts the total", async () => {

@@ -55,6 +55,10 @@ declare module "sst" {
       "prefix": string
       "type": "sst.sst.Linkable"
     }
+    "TenantSecretsWriter": {
+      "prefix": string
+      "type": "sst.sst.Linkable"
+    }
   }
 }
 

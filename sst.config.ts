@@ -31,16 +31,16 @@ export default $config({
 
     const table = createTable();
     const { queue, dlq } = createQueues();
-    const { tenantSecrets, openAiApiKey, anthropicApiKey } = createSecrets();
+    const { tenantSecrets, tenantSecretsWriter, openAiApiKey, anthropicApiKey } = createSecrets();
     const api = createApi();
     const settings = createSettings({ apiUrl: api.url, openAiApiKey });
 
-    // Every function reads its whole configuration from these links at cold start.
-    const link = [table, queue, tenantSecrets, settings, openAiApiKey, anthropicApiKey];
+    // Every function reads its configuration from these links at cold start; each gets only what it uses.
+    const link = [table, queue, tenantSecrets, settings];
 
-    addApiRoutes(api, link);
+    addApiRoutes(api, [...link, tenantSecretsWriter]);
     addWebhookRoutes(api, link);
-    addResponder(queue, link);
+    addResponder(queue, [...link, openAiApiKey, anthropicApiKey]);
     addReconciler(link);
 
     return {

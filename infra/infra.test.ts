@@ -438,10 +438,24 @@ describe("sst.config.ts", async () => {
   });
 
   test("every function links what readAwsConfig() reads at cold start", () => {
-    const needed = ["Table", "ResponderQueue", "TenantSecrets", "Settings", "OpenAiApiKey"];
+    const needed = ["Table", "ResponderQueue", "TenantSecrets", "Settings"];
     for (const fn of world.functions) {
       const linked = (fn.args.link ?? []).map(nameOf);
       expect(linked, fn.name).toEqual(expect.arrayContaining(needed));
+    }
+  });
+
+  test("least privilege: only the API writes tenant secrets, only the responder holds model keys", () => {
+    const linkedTo = (fn: FnRecord) => (fn.args.link ?? []).map(nameOf);
+    const writers = world.functions.filter((fn) =>
+      statementsFor(world, fn).some((s) => s.actions.some((a) => /secretsmanager:(Create|Put|Delete)/.test(a))),
+    );
+    expect(writers.map((fn) => fn.args.handler)).toEqual(["packages/functions/src/api.handler"]);
+    const withKeys = world.functions.filter((fn) => linkedTo(fn).includes("OpenAiApiKey") || linkedTo(fn).includes("AnthropicApiKey"));
+    expect(withKeys.map((fn) => fn.args.handler)).toEqual(["packages/functions/src/responder.handler"]);
+    for (const fn of world.functions) {
+      const reads = statementsFor(world, fn).filter((s) => s.actions.includes("secretsmanager:GetSecretValue"));
+      expect(reads.length, fn.name).toBeGreaterThan(0);
     }
   });
 
@@ -449,6 +463,7 @@ describe("sst.config.ts", async () => {
     for (const stage of ["dev", "production"]) {
       const { world: w } = stage === "dev" ? dev : await evaluate({ stage });
       expect(w.linkables.get("TenantSecrets")!.properties).toEqual({ prefix: `patchbay/${stage}/` });
+      expect(w.linkables.get("TenantSecretsWriter")!.properties).toEqual({ prefix: `patchbay/${stage}/` });
       const statements = w.functions.flatMap((fn) => statementsFor(w, fn)).filter((s) => s.actions.some((a) => a.startsWith("secretsmanager:")));
       expect(statements.length).toBeGreaterThan(0);
       for (const s of statements) {

@@ -13,18 +13,21 @@ export function createSecrets() {
   const region = aws.getRegionOutput().region;
   const account = aws.getCallerIdentityOutput().accountId;
 
+  // Secret ARNs end in a random "-XXXXXX", hence the trailing "*".
+  const resources = [$interpolate`arn:${partition}:secretsmanager:${region}:${account}:secret:${prefix}*`];
+
+  // Every function reads tenants' secrets; only the API, which connects, rotates and deletes
+  // integrations, may write them: a fault in a webhook function cannot overwrite a tenant's token.
   const tenantSecrets = new sst.Linkable("TenantSecrets", {
+    properties: { prefix },
+    include: [sst.aws.permission({ actions: ["secretsmanager:GetSecretValue"], resources })],
+  });
+  const tenantSecretsWriter = new sst.Linkable("TenantSecretsWriter", {
     properties: { prefix },
     include: [
       sst.aws.permission({
-        actions: [
-          "secretsmanager:CreateSecret",
-          "secretsmanager:GetSecretValue",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:DeleteSecret",
-        ],
-        // Secret ARNs end in a random "-XXXXXX", hence the trailing "*".
-        resources: [$interpolate`arn:${partition}:secretsmanager:${region}:${account}:secret:${prefix}*`],
+        actions: ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"],
+        resources,
       }),
     ],
   });
@@ -34,5 +37,5 @@ export function createSecrets() {
   const openAiApiKey = new sst.Secret("OpenAiApiKey", "");
   const anthropicApiKey = new sst.Secret("AnthropicApiKey", "");
 
-  return { tenantSecrets, openAiApiKey, anthropicApiKey };
+  return { tenantSecrets, tenantSecretsWriter, openAiApiKey, anthropicApiKey };
 }

@@ -3,5 +3,5 @@ export * from "./dynamo-store.ts";
 export * from "./table-schema.ts";
 export * from "./sqs-queue.ts";
 export * from "./secrets-manager-vault.ts";
-export * from "./sqs-retry.ts";
+export * from "./sqs-visibility.ts";
 export * from "./dead-letters.ts";

@@ -26,7 +26,8 @@ function link<K extends keyof Resource>(name: K): Resource[K] {
 
 export function readAwsConfig(): AwsConfig {
   const settings = link("Settings");
-  const openaiKey = link("OpenAiApiKey").value;
+  // Only the responder calls models, so only it is linked to the provider keys.
+  const openaiKey = "OpenAiApiKey" in Resource ? Resource.OpenAiApiKey.value : "";
   return {
     tableName: link("Table").name,
     queueUrl: link("ResponderQueue").url,

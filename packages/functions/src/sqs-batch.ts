@@ -1,15 +1,17 @@
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 
-/** Handles one record; a throw marks it (and what follows it in its group) as failed. */
+/** Handles one record; a throw marks it failed. */
 export type RecordHandler = (record: SQSRecord) => Promise<void>;
 
-/** Called for each failed record that was attempted, to decide when it comes back. */
+/** Called for each failed record, to decide when it comes back. */
 export type FailureHandler = (record: SQSRecord, error: unknown) => Promise<void>;
 
 /**
  * Partial batch processing for a FIFO queue: groups (one per chat) run concurrently up to `concurrency`,
- * the records of a group one after another. After a failure, the rest of that group is returned unprocessed
- * so SQS keeps the chat's order. Lambda bills the time spent waiting on the model, so records share it.
+ * the records of a group one after another, in order. A failed record is returned alone and retried
+ * after its backoff; the rest of its chat still goes on. Returning the rest unprocessed would keep it in
+ * flight and spend its receives, so a message stuck at the head of a chat would dead-letter the ones
+ * behind it untried. Lambda bills the time spent waiting on the model, so records share it.
  */
 export async function processBatch(
   records: SQSRecord[],
@@ -22,15 +24,14 @@ export async function processBatch(
     const group = record.attributes.MessageGroupId ?? record.messageId;
     groups.set(group, [...(groups.get(group) ?? []), record]);
   }
-  const failed: string[] = [];
+  const failed = new Set<string>();
   const runGroup = async (group: SQSRecord[]) => {
-    for (let i = 0; i < group.length; i++) {
+    for (const record of group) {
       try {
-        await handle(group[i]!);
+        await handle(record);
       } catch (error) {
-        await onFailure(group[i]!, error).catch(() => undefined);
-        failed.push(...group.slice(i).map((r) => r.messageId));
-        return;
+        failed.add(record.messageId);
+        await onFailure(record, error).catch(() => undefined);
       }
     }
   };
@@ -39,5 +40,5 @@ export async function processBatch(
     for (let group = pending.shift(); group; group = pending.shift()) await runGroup(group);
   });
   await Promise.all(workers);
-  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  return { batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }

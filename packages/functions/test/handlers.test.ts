@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from "aws-lambda";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -129,7 +129,7 @@ describe("Lambda handlers on real-shaped events", () => {
     ]);
   });
 
-  test("responder: answers the batch on Telegram with three DynamoDB writes; a failing record comes back later with its group's rest", async () => {
+  test("responder: answers the batch on Telegram with three DynamoDB writes; a failing record alone comes back after its backoff", async () => {
     const [message] = sqs.sent;
     const writes: string[] = [];
     const send = DynamoDBDocumentClient.prototype.send;
@@ -161,11 +161,17 @@ describe("Lambda handlers on real-shaped events", () => {
         { id: "o1", body: job("u2003", "other chat"), groupId: "g-88", receiveCount: 2 },
       ]),
     );
-    expect(batch.batchItemFailures).toEqual([{ itemIdentifier: "f1" }, { itemIdentifier: "f2" }]);
-    expect(sqs.mock.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([
-      { QueueUrl: QUEUE_URL, ReceiptHandle: "rh-f1", VisibilityTimeout: 5 },
-    ]);
-    expect(telegram.sentMessages(token).map((m) => m.text)).toContain("[echo — development model, no AI] other chat");
+    expect(batch.batchItemFailures).toEqual([{ itemIdentifier: "f1" }]);
+    const visibility = sqs.mock.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input);
+    // First every record is kept visible-soon while in work (a dead invocation returns them within a minute), then the failure's backoff.
+    expect(visibility.at(-2)).toEqual({
+      QueueUrl: QUEUE_URL,
+      Entries: ["rh-f1", "rh-f2", "rh-o1"].map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle, VisibilityTimeout: 60 })),
+    });
+    expect(visibility.at(-1)).toEqual({ QueueUrl: QUEUE_URL, Entries: [{ Id: "0", ReceiptHandle: "rh-f1", VisibilityTimeout: 5 }] });
+    expect(telegram.sentMessages(token).map((m) => m.text)).toEqual(
+      expect.arrayContaining(["[echo — development model, no AI] second", "[echo — development model, no AI] other chat"]),
+    );
   });
 
   test("a redelivered record that was already answered is acknowledged without a second reply", async () => {

@@ -12,7 +12,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 
 export interface SentSqsMessage {
@@ -36,7 +36,7 @@ export function mockSqsFifo(target: SQSClient | typeof SQSClient = new SQSClient
     return { MessageId: `m-${sent.length}`, SequenceNumber: String(sent.length) };
   });
   mock.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: "arn:aws:sqs:eu-west-1:123456789012:queue.fifo" } });
-  mock.on(ChangeMessageVisibilityCommand).resolves({});
+  mock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
   return { client: target instanceof SQSClient ? target : new target({ region: "eu-west-1" }), mock, sent };
 }
 

@@ -46,6 +46,17 @@ function strip<T>(item: Item): T {
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
+/** Runs a conditional write: false when its condition did not hold; any other failure is thrown. */
+async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 function encodeCursor(key: Item | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
 }
@@ -161,8 +172,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
   /** Moves the lease of a message still in progress (a finished one keeps no lease). */
   const setLease = async (ref: DeliveryRef, until: number) => {
-    try {
-      await client.send(
+    await conditional(() =>
+      client.send(
         new UpdateCommand({
           TableName,
           Key: deliveryKey(ref),
@@ -171,10 +182,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":until": until, ":processing": "processing" },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   };
 
   const toEvent = (item: Item): ActivityEvent => {
@@ -225,8 +234,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async saveReplica(replica) {
-      try {
-        await client.send(
+      return conditional(() =>
+        client.send(
           new PutCommand({
             TableName,
             Item: replicaItem(replica),
@@ -234,17 +243,13 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             ExpressionAttributeNames: { "#owner": "owner" },
             ExpressionAttributeValues: { ":owner": replica.owner },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async deleteReplica(owner, id) {
-      try {
-        await client.send(
+      return conditional(() =>
+        client.send(
           new DeleteCommand({
             TableName,
             Key: { pk: `RP#${id}`, sk: "RP" },
@@ -252,12 +257,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             ExpressionAttributeNames: { "#owner": "owner" },
             ExpressionAttributeValues: { ":owner": owner },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     // Integrations
@@ -280,18 +281,16 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async releaseBot(platform, botId, integrationId) {
-      try {
-        await client.send(
+      await conditional(() =>
+        client.send(
           new DeleteCommand({
             TableName,
             Key: { pk: `BOT#${platform}#${botId}`, sk: "BOT" },
             ConditionExpression: "integrationId = :id",
             ExpressionAttributeValues: { ":id": integrationId },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
 
     async createIntegration(integration) {
@@ -368,8 +367,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
         values[`:v${i}`] = value;
         return `#f${i} = :v${i}`;
       });
-      try {
-        await client.send(
+      return conditional(() =>
+        client.send(
           new UpdateCommand({
             TableName,
             Key: { pk: `INT#${integration.id}`, sk: "INT" },
@@ -378,12 +377,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async recordReply(id, at) {
@@ -398,8 +393,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async setRegistration(id, registration, lastError, at) {
-      try {
-        await client.send(
+      await conditional(() =>
+        client.send(
           new UpdateCommand({
             TableName,
             Key: { pk: `INT#${id}`, sk: "INT" },
@@ -407,10 +402,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             ConditionExpression: "attribute_exists(pk)",
             ExpressionAttributeValues: { ":r": registration, ":e": lastError, ":at": at },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
 
     async deleteIntegration(id) {
@@ -449,8 +442,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
     async recordIgnored(integrationId, message, reason, at) {
       const now = Date.parse(at);
-      try {
-        await client.send(
+      await conditional(() =>
+        client.send(
           new PutCommand({
             TableName,
             Item: {
@@ -462,10 +455,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
             ExpressionAttributeValues: { ":now": seconds(now) },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
 
     async claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim> {
@@ -574,18 +565,18 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     releaseDelivery: (ref) => setLease(ref, 0),
 
     async recordFailure(ref, error) {
-      await client.send(
-        new UpdateCommand({
-          TableName,
-          Key: deliveryKey(ref),
-          UpdateExpression: "SET #status = :failed, #error = :error REMOVE leaseUntil",
-          ConditionExpression: "attribute_exists(pk) AND #status <> :done",
-          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-          ExpressionAttributeValues: { ":failed": "failed", ":error": error, ":done": "done" },
-        }),
-      ).catch((failure: unknown) => {
-        if (!isConditionFailure(failure)) throw failure;
-      });
+      await conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(ref),
+            UpdateExpression: "SET #status = :failed, #error = :error REMOVE leaseUntil",
+            ConditionExpression: "attribute_exists(pk) AND #status <> :done",
+            ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+            ExpressionAttributeValues: { ":failed": "failed", ":error": error, ":done": "done" },
+          }),
+        ),
+      );
     },
 
     async listEvents(integrationId, page, now) {
@@ -624,8 +615,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     // API keys
 
     async putApiKey(record: ApiKeyRecord) {
-      try {
-        await client.send(
+      return conditional(() =>
+        client.send(
           new PutCommand({
             TableName,
             Item: {
@@ -640,12 +631,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             },
             ConditionExpression: "attribute_not_exists(pk)",
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async findApiKey(hash) {
@@ -676,8 +663,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     },
 
     async revokeApiKey(hash, at) {
-      try {
-        await client.send(
+      return conditional(() =>
+        client.send(
           new UpdateCommand({
             TableName,
             Key: { pk: `KEY#${hash}`, sk: "KEY" },
@@ -685,12 +672,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             ConditionExpression: "attribute_exists(pk)",
             ExpressionAttributeValues: { ":at": at },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
   };
 }

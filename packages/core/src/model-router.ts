@@ -1,7 +1,7 @@
 import { PatchbayError } from "./errors.ts";
 import type { ReplicaModel } from "./ports.ts";
 
-export const ECHO_MODEL = "echo";
+const ECHO_MODEL = "echo";
 
 /** Picks the provider for a model id such as `echo`, `openai/gpt-4o-mini` or `anthropic/claude-…`. */
 export interface ModelRouter {

@@ -1,8 +1,7 @@
-import { createInboundHandler } from "@patchbay/core";
-import type { Platform, WebhookIngress } from "@patchbay/core";
 import type { Adapters } from "@patchbay/composition";
+import { createInboundHandler } from "@patchbay/core";
+import type { InboundHandler, Platform, WebhookIngress } from "@patchbay/core";
 import { createWebhookApp } from "@patchbay/http/webhooks";
-import type { InboundHandler } from "@patchbay/core";
 
 type IngressFactory = (deps: Adapters & { inbound: InboundHandler }) => WebhookIngress;
 

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ConnectInput, Integration, Platform } from "@patchbay/core";
 import type { AppEnv, HttpDeps } from "./context.ts";
-import { errorResponses, validationHook } from "./openapi.ts";
+import { errorResponses, jsonBody, jsonResponse, validationHook } from "./openapi.ts";
 import {
   ChannelList,
   ChannelsBody,
@@ -23,8 +23,6 @@ import {
 } from "./schemas.ts";
 import { channelJson, eventJson, integrationJson } from "./serialize.ts";
 
-const json = <T extends z.ZodType>(schema: T, required = true) => ({ content: { "application/json": { schema } }, required });
-const ok = (schema: z.ZodType, description: string) => ({ content: { "application/json": { schema } }, description });
 const params = z.object({ id: IntegrationId });
 const tags = ["Integrations"];
 
@@ -60,15 +58,15 @@ export function integrationRoutes(deps: HttpDeps) {
   };
 
   const created = {
-    201: ok(IntegrationSchema, "Connected and registered with the platform"),
-    202: ok(IntegrationSchema, "Connected; the platform could not be reached, registration is retried in the background (status pending)"),
+    201: jsonResponse(IntegrationSchema, "Connected and registered with the platform"),
+    202: jsonResponse(IntegrationSchema, "Connected; the platform could not be reached, registration is retried in the background (status pending)"),
     ...errorResponses,
   };
 
   for (const platform of Object.keys(ConnectBodies) as (keyof typeof ConnectBodies)[]) {
     if (!integrations.supports(platform)) continue;
     app.openapi(
-      createRoute({ method: "post", path: `/integrations/${platform}`, tags, summary: `Connect a ${platform} bot`, request: { body: json(ConnectBodies[platform]) }, responses: created }),
+      createRoute({ method: "post", path: `/integrations/${platform}`, tags, summary: `Connect a ${platform} bot`, request: { body: jsonBody(ConnectBodies[platform]) }, responses: created }),
       async (c) => {
         const body = c.req.valid("json");
         return connected(c, platform, connectInput(body.replica_id, body)) as never;
@@ -80,7 +78,7 @@ export function integrationRoutes(deps: HttpDeps) {
         path: `/replicas/{replica_id}/integrations/${platform}`,
         tags,
         summary: `Connect a ${platform} bot to this replica`,
-        request: { params: z.object({ replica_id: ReplicaId }), body: json(ScopedConnectBodies[platform]) },
+        request: { params: z.object({ replica_id: ReplicaId }), body: jsonBody(ScopedConnectBodies[platform]) },
         responses: created,
       }),
       async (c) => connected(c, platform, connectInput(c.req.valid("param").replica_id, c.req.valid("json"))) as never,
@@ -94,7 +92,7 @@ export function integrationRoutes(deps: HttpDeps) {
       tags,
       summary: "List the integrations of a replica",
       request: { params: z.object({ replica_id: ReplicaId }), query: z.object(PageQuery) },
-      responses: { 200: ok(IntegrationList, "One page of integrations"), ...errorResponses },
+      responses: { 200: jsonResponse(IntegrationList, "One page of integrations"), ...errorResponses },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
@@ -104,7 +102,7 @@ export function integrationRoutes(deps: HttpDeps) {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/integrations", tags, summary: "List integrations", request: { query: IntegrationListQuery }, responses: { 200: ok(IntegrationList, "One page of integrations"), ...errorResponses } }),
+    createRoute({ method: "get", path: "/integrations", tags, summary: "List integrations", request: { query: IntegrationListQuery }, responses: { 200: jsonResponse(IntegrationList, "One page of integrations"), ...errorResponses } }),
     async (c) => {
       const { platform, replica_id, limit, cursor } = c.req.valid("query");
       const page = await integrations.list(c.var.owner, { platform, replicaId: replica_id }, { limit, cursor });
@@ -113,13 +111,13 @@ export function integrationRoutes(deps: HttpDeps) {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/integrations/{id}", tags, summary: "Get an integration", request: { params }, responses: { 200: ok(IntegrationSchema, "The integration"), ...errorResponses } }),
+    createRoute({ method: "get", path: "/integrations/{id}", tags, summary: "Get an integration", request: { params }, responses: { 200: jsonResponse(IntegrationSchema, "The integration"), ...errorResponses } }),
     async (c) => c.json(view(await integrations.get(c.var.owner, c.req.valid("param").id)), 200),
   );
 
   for (const method of ["patch", "put"] as const) {
     app.openapi(
-      createRoute({ method, path: "/integrations/{id}", tags, summary: "Change settings (or rotate bot_token)", request: { params, body: json(IntegrationPatch) }, responses: { 200: ok(IntegrationSchema, "The integration"), ...errorResponses } }),
+      createRoute({ method, path: "/integrations/{id}", tags, summary: "Change settings (or rotate bot_token)", request: { params, body: jsonBody(IntegrationPatch) }, responses: { 200: jsonResponse(IntegrationSchema, "The integration"), ...errorResponses } }),
       async (c) => {
         const body = c.req.valid("json");
         const integration = await integrations.update(c.var.owner, c.req.valid("param").id, {
@@ -140,7 +138,7 @@ export function integrationRoutes(deps: HttpDeps) {
   }
 
   app.openapi(
-    createRoute({ method: "delete", path: "/integrations/{id}", tags, summary: "Disconnect: unregister at the platform and remove the secrets", request: { params }, responses: { 200: ok(Deleted, "Deleted"), ...errorResponses } }),
+    createRoute({ method: "delete", path: "/integrations/{id}", tags, summary: "Disconnect: unregister at the platform and remove the secrets", request: { params }, responses: { 200: jsonResponse(Deleted, "Deleted"), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
       await integrations.delete(c.var.owner, id);
@@ -149,7 +147,7 @@ export function integrationRoutes(deps: HttpDeps) {
   );
 
   app.openapi(
-    createRoute({ method: "post", path: "/integrations/{id}/validate", tags, summary: "Re-check credentials and webhook registration", request: { params }, responses: { 200: ok(ValidateResponse, "The verdict"), ...errorResponses } }),
+    createRoute({ method: "post", path: "/integrations/{id}/validate", tags, summary: "Re-check credentials and webhook registration", request: { params }, responses: { 200: jsonResponse(ValidateResponse, "The verdict"), ...errorResponses } }),
     async (c) => {
       const result = await integrations.validate(c.var.owner, c.req.valid("param").id);
       if (!result.valid) return c.json({ valid: false as const, error: result.error }, 200);
@@ -166,7 +164,7 @@ export function integrationRoutes(deps: HttpDeps) {
   );
 
   app.openapi(
-    createRoute({ method: "post", path: "/integrations/{id}/test", tags, summary: "Send a real test message", request: { params, body: json(TestBody, false) }, responses: { 200: ok(TestResponse, "What happened"), ...errorResponses } }),
+    createRoute({ method: "post", path: "/integrations/{id}/test", tags, summary: "Send a real test message", request: { params, body: jsonBody(TestBody, false) }, responses: { 200: jsonResponse(TestResponse, "What happened"), ...errorResponses } }),
     async (c) => {
       const body = c.req.valid("json");
       const result = await integrations.test(c.var.owner, c.req.valid("param").id, { channelId: body.channel_id, text: body.text });
@@ -189,12 +187,12 @@ export function integrationRoutes(deps: HttpDeps) {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/integrations/{id}/channels", tags, summary: "Channels the bot can answer in", request: { params }, responses: { 200: ok(ChannelList, "Channels"), ...errorResponses } }),
+    createRoute({ method: "get", path: "/integrations/{id}/channels", tags, summary: "Channels the bot can answer in", request: { params }, responses: { 200: jsonResponse(ChannelList, "Channels"), ...errorResponses } }),
     async (c) => c.json({ data: (await integrations.channels(c.var.owner, c.req.valid("param").id)).map(channelJson) }, 200),
   );
 
   app.openapi(
-    createRoute({ method: "put", path: "/integrations/{id}/channels", tags, summary: "Choose the channels to answer in", request: { params, body: json(ChannelsBody) }, responses: { 200: ok(ChannelList, "Channels"), ...errorResponses } }),
+    createRoute({ method: "put", path: "/integrations/{id}/channels", tags, summary: "Choose the channels to answer in", request: { params, body: jsonBody(ChannelsBody) }, responses: { 200: jsonResponse(ChannelList, "Channels"), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
@@ -204,7 +202,7 @@ export function integrationRoutes(deps: HttpDeps) {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/integrations/{id}/events", tags, summary: "Recent activity, newest first", request: { params, query: z.object(PageQuery) }, responses: { 200: ok(EventList, "Events"), ...errorResponses } }),
+    createRoute({ method: "get", path: "/integrations/{id}/events", tags, summary: "Recent activity, newest first", request: { params, query: z.object(PageQuery) }, responses: { 200: jsonResponse(EventList, "Events"), ...errorResponses } }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const page = await integrations.events(c.var.owner, c.req.valid("param").id, { limit, cursor });

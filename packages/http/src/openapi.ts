@@ -1,4 +1,4 @@
-import type { Hook } from "@hono/zod-openapi";
+import type { Hook, z } from "@hono/zod-openapi";
 import { ValidationError } from "@patchbay/core";
 import { ErrorBody } from "./schemas.ts";
 
@@ -30,3 +30,9 @@ export const validationHook: Hook<any, any, any, any> = (result) => {
   });
   throw new ValidationError(issues.flat());
 };
+
+/** A JSON request body for a route definition. */
+export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({ content: { "application/json": { schema } }, required });
+
+/** A JSON response for a route definition. */
+export const jsonResponse = (schema: z.ZodType, description: string) => ({ content: { "application/json": { schema } }, description });

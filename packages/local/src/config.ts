@@ -11,7 +11,6 @@ export interface LocalConfig {
   discordApiUrl: string;
   openaiBaseUrl: string;
   openaiApiKey: string | undefined;
-  anthropicApiKey: string | undefined;
   defaultModel: string;
 }
 
@@ -28,7 +27,6 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError("PUBLIC_URL", `must be an http(s) URL, got "${publicUrl}"`);
   const openaiApiKey = env.OPENAI_API_KEY || undefined;
-  const anthropicApiKey = env.ANTHROPIC_API_KEY || undefined;
   return {
     port,
     publicUrl,
@@ -39,7 +37,6 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     discordApiUrl: (env.DISCORD_API_URL ?? "https://discord.com/api/v10").replace(/\/+$/, ""),
     openaiBaseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
     openaiApiKey,
-    anthropicApiKey,
     defaultModel: env.DEFAULT_MODEL ?? (openaiApiKey ? "openai/gpt-4o-mini" : "echo"),
   };
 }

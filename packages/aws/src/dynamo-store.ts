@@ -18,10 +18,10 @@ import type {
   DeliveryClaim,
   DeliveryRef,
   IgnoreReason,
-  InboundMessage,
   Integration,
   IntegrationFilter,
   LastError,
+  LoggedMessage,
   Page,
   PageRequest,
   Platform,
@@ -33,6 +33,11 @@ import type {
 
 /** How long message records (dedupe, history, activity) are kept. */
 export const MESSAGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Longest text the activity log keeps per message (the answer is produced from the full text). Keeps an
+ * item far below DynamoDB's 400 KB whatever a platform sends.
+ */
+export const LOGGED_TEXT_LIMIT = 4000;
 
 type Item = Record<string, unknown>;
 
@@ -158,7 +163,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
   const deliveryKey = (ref: DeliveryRef) => ({ pk: `DLV#${ref.integrationId}`, sk: `${ref.sentAt}#${ref.key}` });
 
-  const messageAttributes = (message: InboundMessage, at: string, nowMs: number): Item => ({
+  const messageAttributes = (message: LoggedMessage, at: string, nowMs: number): Item => ({
     kind: "delivery",
     expiresAt: seconds(nowMs + MESSAGE_RETENTION_MS),
     messageKey: message.key,
@@ -166,8 +171,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     at,
     chatId: message.chatId,
     userId: message.userId,
-    userName: message.userName,
-    text: message.text,
+    userName: message.userName.slice(0, LOGGED_TEXT_LIMIT),
+    text: message.text.slice(0, LOGGED_TEXT_LIMIT),
   });
 
   /** Moves the lease of a message still in progress (a finished one keeps no lease). */
@@ -196,7 +201,12 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     };
     switch (item.status) {
       case "ignored":
-        return { ...base, type: "ignored", reason: item.reason as IgnoreReason };
+        return {
+          ...base,
+          type: "ignored",
+          reason: item.reason as IgnoreReason,
+          ...(typeof item.detail === "string" ? { detail: item.detail } : {}),
+        };
       case "done":
         return { ...base, type: "replied", latencyMs: Number(item.latencyMs), messageIds: (item.messageIds as string[]) ?? [] };
       case "failed":
@@ -406,6 +416,20 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       );
     },
 
+    async recordError(id, lastError) {
+      await conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: `INT#${id}`, sk: "INT" },
+            UpdateExpression: "SET lastError = :e",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":e": lastError },
+          }),
+        ),
+      );
+    },
+
     async deleteIntegration(id) {
       const items = await queryAll({
         KeyConditionExpression: "pk = :pk",
@@ -440,7 +464,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
     // Deliveries: one record per platform message, from claim to outcome.
 
-    async recordIgnored(integrationId, message, reason, at) {
+    async recordIgnored(integrationId, message, reason, at, detail) {
       const now = Date.parse(at);
       await conditional(() =>
         client.send(
@@ -451,6 +475,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
               ...messageAttributes(message, at, now),
               status: "ignored",
               reason,
+              ...(detail ? { detail: detail.slice(0, LOGGED_TEXT_LIMIT) } : {}),
             },
             ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
             ExpressionAttributeValues: { ":now": seconds(now) },

@@ -13,6 +13,8 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "NETWORK_ERROR"
   | "PLATFORM_ERROR"
+  | "MODEL_AUTH"
+  | "MODEL_ERROR"
   | "INTERNAL";
 
 /** Every failure the domain means to report carries a stable code and a message that says what to do next. */
@@ -90,12 +92,19 @@ export class PlatformCallError extends PatchbayError {
   }
 }
 
-/** A replica model failed; retried by the queue, then dead-lettered. */
-export class ModelError extends PatchbayError {
-  readonly retryable: boolean;
+/** Codes a model provider can fail with: its key or model refused (fix the configuration), or anything else. */
+export type ModelErrorCode = "MODEL_AUTH" | "MODEL_ERROR";
 
-  constructor(message: string, retryable: boolean, options?: ErrorOptions) {
-    super("PLATFORM_ERROR", message, {}, options);
+/** A replica model failed; a retryable failure is retried by the queue, any other dead-lettered at once. */
+export class ModelError extends PatchbayError {
+  declare readonly code: ModelErrorCode;
+  readonly retryable: boolean;
+  /** When the provider said how long to wait before retrying. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ModelErrorCode, message: string, retryable: boolean, options?: ErrorOptions & { retryAfterMs?: number }) {
+    super(code, message, {}, options);
     this.retryable = retryable;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }

@@ -78,7 +78,7 @@ export function integrationStatus(integration: Pick<Integration, "active" | "reg
 }
 
 /** A platform message normalised by ingress: everything the responder needs, nothing secret. */
-export interface InboundMessage {
+export interface InboundMessage<Route = unknown> {
   /** Identity of the platform message within the integration; one answer per key. */
   key: string;
   /** Where the conversation lives (chat, channel or thread), used for history and ordering. */
@@ -94,8 +94,8 @@ export interface InboundMessage {
   text: string;
   /** ISO time the platform says the message was sent. */
   sentAt: string;
-  /** Platform-specific reply details the responder's platform client needs (never secrets). */
-  reply: Record<string, unknown>;
+  /** Where the platform's client sends the answer, typed and checked by that platform (never secrets). */
+  route: Route;
 }
 
 /** What ingress enqueues for the responder. */
@@ -120,7 +120,7 @@ export interface ChatMessage {
 /** An entry of an integration's activity log. */
 export type ActivityEvent =
   | (ActivityBase & { type: "replied"; latencyMs: number; messageIds: string[] })
-  | (ActivityBase & { type: "ignored"; reason: IgnoreReason })
+  | (ActivityBase & { type: "ignored"; reason: IgnoreReason; detail?: string })
   | (ActivityBase & { type: "failed"; error: LastError })
   | (ActivityBase & { type: "processing" });
 
@@ -132,6 +132,7 @@ export interface ActivityBase {
   text: string;
 }
 
+/** Why a delivery was not answered; `decide()` in core is the one place that picks one. */
 export type IgnoreReason =
   | "integration_inactive"
   | "scope_none"
@@ -139,5 +140,12 @@ export type IgnoreReason =
   | "not_addressed"
   | "own_message"
   | "bot_message"
+  | "system_message"
+  | "empty_message"
+  | "edited_message"
+  | "deleted_message"
+  | "member_event"
+  /** A kind of event Patchbay does not act on (a Telegram callback query, a Slack app_home_opened). */
   | "unsupported_event"
-  | "empty_message";
+  /** Verified JSON whose shape Patchbay does not expect (a field of another type); the detail names it. */
+  | "unexpected_payload";

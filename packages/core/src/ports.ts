@@ -15,6 +15,7 @@ import type {
   ReplyJob,
   Scope,
 } from "./model.ts";
+import type { LoggedMessage } from "./pipeline/platform-event.ts";
 
 /** Wall-clock time, injectable so tests control expiry and latency. */
 export interface Clock {
@@ -75,6 +76,8 @@ export interface IntegrationStore {
   recordReply(id: string, at: string): Promise<void>;
   /** Sets or clears last_error and the registration state, without touching other fields. */
   setRegistration(id: string, registration: Integration["registration"], lastError: LastError | null, at: string): Promise<void>;
+  /** Sets last_error alone (a failure the user must fix, seen while answering), without touching other fields. */
+  recordError(id: string, lastError: LastError): Promise<void>;
   /** Deletes an integration record. */
   deleteIntegration(id: string): Promise<void>;
   /** Remembers a chat the bot was seen in (platforms with no listing API). */
@@ -110,8 +113,8 @@ export function deliveryRef(integrationId: string, message: Pick<InboundMessage,
 }
 
 export interface DeliveryStore {
-  /** Logs a message ingress chose not to answer (first record of that message wins). */
-  recordIgnored(integrationId: string, message: InboundMessage, reason: IgnoreReason, at: string): Promise<void>;
+  /** Logs a delivery ingress chose not to answer, with what was unexpected if anything (first record of that message wins). */
+  recordIgnored(integrationId: string, message: LoggedMessage, reason: IgnoreReason, at: string, detail?: string): Promise<void>;
   /** Takes a message for answering exactly once; a finished or leased message is reported as such. */
   claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim>;
   /** Keeps the generated answer before a multi-part send, so a redelivery resumes with the same text. */
@@ -203,6 +206,7 @@ export interface ReplicaModel {
 export interface OutboundContext {
   integration: Integration;
   secrets: SecretBundle;
+  /** Its `route` came through the queue: each platform client checks it against its own route type. */
   message: InboundMessage;
 }
 
@@ -277,10 +281,4 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** A platform's webhook endpoint on web-standard Request/Response: verify, normalise, filter, enqueue, acknowledge. */
-export interface WebhookIngress {
-  /** Answers the platform's POST for one integration. */
-  handle(request: Request, integrationId: string): Promise<Response>;
 }

@@ -1,4 +1,7 @@
-import { PatchbayError, PlatformCallError } from "./errors.ts";
+import { NotFoundError, PatchbayError, PlatformCallError } from "./errors.ts";
+import { redactSecrets } from "./redact.ts";
+import { isPermanentFailure, nextRetry } from "./retry-policy.ts";
+import type { RetryPolicy } from "./retry-policy.ts";
 import type { ChatMessage, Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
 import type { ModelRouter } from "./model-router.ts";
 import { deliveryRef } from "./ports.ts";
@@ -17,13 +20,13 @@ export interface ResponderDeps {
   rateLimitBudgetMs: number;
   /** How many earlier exchanges of the conversation go to the model. */
   historyExchanges: number;
+  /** The queue's retry policy: it tells which failed attempt is the last. */
+  retry: RetryPolicy;
 }
 
 export interface Attempt {
   /** 1 for the first delivery of the job. */
   number: number;
-  /** No retry follows if this attempt fails. */
-  final: boolean;
 }
 
 /** Thrown when the job should come back later (another worker holds it, or a long rate limit). */
@@ -128,7 +131,7 @@ export function createResponder(deps: ResponderDeps) {
     let text = claim.answer;
     if (text === null) {
       const replica = await store.getReplica(integration.owner, integration.replicaId);
-      if (!replica) throw new PatchbayError("NOT_FOUND", `Replica "${integration.replicaId}" no longer exists.`);
+      if (!replica) throw new NotFoundError("replica", integration.replicaId);
       text = job.greeting
         ? (integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`)
         : await generate(integration, replica, job, context, client);
@@ -153,7 +156,11 @@ export function createResponder(deps: ResponderDeps) {
   };
 
   return {
-    /** Processes a job; throws to have the queue retry it. The final failed attempt is logged as `failed`. */
+    /**
+     * Processes a job; throws to have the queue retry it (the queue asks `nextRetry` when). The attempt
+     * after which no retry follows is logged as `failed`; a failure the user must fix also becomes the
+     * integration's `last_error`.
+     */
     async respond(job: ReplyJob, attempt: Attempt): Promise<void> {
       try {
         await run(job);
@@ -163,16 +170,15 @@ export function createResponder(deps: ResponderDeps) {
           message: error instanceof PatchbayError ? error.message : "Unexpected failure while answering.",
           at: new Date(clock.now()).toISOString(),
         };
-        logger.warn("answer attempt failed", {
-          integration_id: job.integrationId,
-          key: job.message.key,
-          attempt: attempt.number,
-          code: lastError.code,
-          ...(error instanceof PatchbayError ? {} : { error: String(error) }),
-        });
+        const fields = { integration_id: job.integrationId, key: job.message.key, attempt: attempt.number, code: lastError.code };
+        logger.warn("answer attempt failed", { ...fields, error: redactSecrets(error instanceof Error ? error.message : String(error)) });
         // A message another worker holds is not this attempt's failure to record.
         const busy = error instanceof RetryLaterError && error.busy;
-        if (attempt.final && !busy) await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
+        if (!busy && nextRetry(error, attempt.number, deps.retry).deadLetter) {
+          await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
+          if (isPermanentFailure(error)) await store.recordError(job.integrationId, lastError).catch(() => undefined);
+          logger.error("message sent to dead letters", fields);
+        }
         throw error;
       }
     },

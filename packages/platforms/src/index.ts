@@ -1,4 +1,2 @@
-export type { PlatformAdapters, PlatformDeps } from "./shared/platform-adapters.ts";
-export * from "./telegram/index.ts";
-export * from "./slack/index.ts";
-export * from "./discord/index.ts";
+export type { PlatformDeps, PlatformModule } from "./shared/platform-module.ts";
+export { PLATFORM_MODULES } from "./registry.ts";

@@ -3,3 +3,4 @@ export * from "./store-contract.ts";
 export * from "./vault-contract.ts";
 export * from "./model-contract.ts";
 export * from "./platform-client-contract.ts";
+export * from "./webhook-driver-contract.ts";

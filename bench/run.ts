@@ -17,9 +17,7 @@ import { systemClock } from "@patchbay/core";
 import type { Integration, MessageQueue, Platform, ReplyJob, SecretBundle, TokenVault } from "@patchbay/core";
 import { createIngressApp } from "@patchbay/functions/ingress-app";
 import { startEmbeddedDynamo } from "@patchbay/local";
-import { createDiscordIngress } from "@patchbay/platforms/discord";
-import { createSlackIngress } from "@patchbay/platforms/slack";
-import { createTelegramIngress } from "@patchbay/platforms/telegram";
+import { PLATFORM_MODULES } from "@patchbay/platforms";
 import { BUNDLE_DIR, bundleAll } from "../scripts/bundle.ts";
 
 const COLD_RUNS = 15;
@@ -119,7 +117,7 @@ function requests(platform: Platform, id: string, n: number, secrets: SecretBund
 
 async function warmAck(platform: Platform) {
   const dynamo = await startEmbeddedDynamo(null);
-  const client = createDocumentClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  const client = createDocumentClient({ endpoint: dynamo.endpoint, region: "local", credentials: dynamo.credentials });
   await ensureTable(client, "bench");
   const store = createDynamoStore(client, "bench");
   const enqueued: ReplyJob[] = [];
@@ -137,8 +135,7 @@ async function warmAck(platform: Platform) {
   await store.createIntegration(integration(platform, id, { id: "BBOT", username: "bench", user_id: "UBOT", public_key: publicKey }));
   await vault.put(id, secrets);
   const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const factory = { telegram: createTelegramIngress, slack: createSlackIngress, discord: createDiscordIngress }[platform];
-  const handler = handle(createIngressApp(platform, factory, { store, vault, queue, clock: systemClock, logger }));
+  const handler = handle(createIngressApp(PLATFORM_MODULES[platform].driver, { store, vault, queue, clock: systemClock, logger }));
   const events = requests(platform, id, WARMUP_REQUESTS + WARM_REQUESTS, secrets, keys.privateKey);
   const latencies: number[] = [];
   for (const [i, event] of events.entries()) {

@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, StartMessageMoveTaskCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, StartMessageMoveTaskCommand } from "@aws-sdk/client-sqs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 
 export interface DeadLetter {
@@ -38,5 +38,25 @@ export function createSqsDeadLetters(client: SQSClient, dlqUrl: string) {
       const task = await client.send(new StartMessageMoveTaskCommand({ SourceArn: attributes.Attributes!.QueueArn! }));
       return task.TaskHandle ?? "";
     },
+  };
+}
+
+/** A received message, as much of it as the dead-letter queue needs to keep it redrivable. */
+export interface DeadLetterInput {
+  body: string;
+  groupId: string;
+  /** The source message's id: a retried hand-over is dropped by FIFO deduplication. */
+  messageId: string;
+}
+
+/**
+ * Moves a message to the dead-letter queue now, for failures no retry can fix: SQS only moves a message
+ * after maxReceiveCount receives, which would spend four more attempts that are bound to fail.
+ */
+export function createSqsDeadLetterSender(client: SQSClient, dlqUrl: string) {
+  return async ({ body, groupId, messageId }: DeadLetterInput): Promise<void> => {
+    await client.send(
+      new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: messageId }),
+    );
   };
 }

@@ -1,16 +1,17 @@
 import {
+  RETRY_POLICY,
   createApiKeyService,
-  createInboundHandler,
+  createInboundPipeline,
   createIntegrationService,
   createModelRouter,
   createReconciler,
   createReplicaService,
   createResponder,
 } from "@patchbay/core";
-import type { Clock, Logger, MessageQueue, ReplicaModel, Store, TokenVault } from "@patchbay/core";
+import type { Clock, Logger, MessageQueue, Platform, PlatformClient, PlatformConnector, ReplicaModel, RetryPolicy, Store, TokenVault } from "@patchbay/core";
 import type { HttpDeps } from "@patchbay/http";
 import { createEchoModel, createOpenAIModel } from "@patchbay/models";
-import { createDiscordPlatform, createSlackPlatform, createTelegramPlatform } from "@patchbay/platforms";
+import { PLATFORM_MODULES } from "@patchbay/platforms";
 
 /** A crashed worker's message is taken over after this long (live workers renew it); well inside the 60 s promise. */
 const DELIVERY_LEASE_MS = 30_000;
@@ -39,7 +40,15 @@ export interface Settings {
   defaultModel: string;
   /** Extra model providers by name (tests). */
   models?: Record<string, ReplicaModel>;
+  /** How failed answers are retried (tests shorten the backoff). */
+  retry?: RetryPolicy;
 }
+
+const API_URL_SETTING: Record<Platform, keyof Settings & `${string}ApiUrl`> = {
+  telegram: "telegramApiUrl",
+  slack: "slackApiUrl",
+  discord: "discordApiUrl",
+};
 
 export type Patchbay = ReturnType<typeof createPatchbay>;
 
@@ -51,37 +60,36 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
     openai: createOpenAIModel({ baseUrl: settings.openaiBaseUrl, apiKey: settings.openaiApiKey, timeoutMs: MODEL_TIMEOUT_MS }),
     ...settings.models,
   });
-  const inbound = createInboundHandler({ store, queue, clock, logger });
-  const platforms = {
-    telegram: createTelegramPlatform({ apiUrl: settings.telegramApiUrl, store, vault, inbound, clock, logger }),
-    slack: createSlackPlatform({ apiUrl: settings.slackApiUrl, store, vault, inbound, clock, logger }),
-    discord: createDiscordPlatform({ apiUrl: settings.discordApiUrl, store, vault, inbound, clock, logger }),
-  };
-  const integrations = createIntegrationService({
-    store,
-    vault,
-    clock,
-    logger,
-    connectors: { telegram: platforms.telegram.connector, slack: platforms.slack.connector, discord: platforms.discord.connector },
-    publicUrl: settings.publicUrl,
-  });
+  const modules = Object.values(PLATFORM_MODULES);
+  const clients = {} as Record<Platform, PlatformClient>;
+  const connectors = {} as Record<Platform, PlatformConnector>;
+  for (const module of modules) {
+    const deps = { apiUrl: settings[API_URL_SETTING[module.platform]], store, clock, logger };
+    clients[module.platform] = module.createClient(deps);
+    connectors[module.platform] = module.createConnector(deps);
+  }
+  const drivers = Object.fromEntries(modules.map((m) => [m.platform, m.driver]));
+  const pipeline = createInboundPipeline({ store, vault, queue, clock, logger, drivers });
+  const integrations = createIntegrationService({ store, vault, clock, logger, connectors, publicUrl: settings.publicUrl });
   const apiKeys = createApiKeyService({ store, clock });
+  const retry = settings.retry ?? RETRY_POLICY;
   const responder = createResponder({
     store,
     vault,
     clock,
     logger,
     models,
-    platforms: { telegram: platforms.telegram.client, slack: platforms.slack.client, discord: platforms.discord.client },
+    platforms: clients,
     leaseMs: DELIVERY_LEASE_MS,
     rateLimitBudgetMs: RATE_LIMIT_BUDGET_MS,
     historyExchanges: HISTORY_EXCHANGES,
+    retry,
   });
   const http: HttpDeps = {
     replicas: createReplicaService({ store, clock, models, defaultModel: settings.defaultModel }),
     integrations,
     apiKeys,
-    ingresses: { telegram: platforms.telegram.ingress, slack: platforms.slack.ingress, discord: platforms.discord.ingress },
+    pipeline,
     store,
     queue,
     logger,
@@ -89,7 +97,9 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
   return {
     apiKeys,
     integrations,
+    pipeline,
     responder,
+    retry,
     reconciler: createReconciler({ store, integrations, logger }),
     http,
   };

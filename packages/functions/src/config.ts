@@ -19,7 +19,7 @@ export class MissingLinkError extends Error {
 }
 
 /** A linked resource, failing fast and by name when the function was deployed without it. */
-function link<K extends keyof Resource>(name: K): Resource[K] {
+export function link<K extends keyof Resource>(name: K): Resource[K] {
   if (!(name in Resource)) throw new MissingLinkError(String(name));
   return Resource[name];
 }

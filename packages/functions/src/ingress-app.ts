@@ -1,12 +1,10 @@
 import type { Adapters } from "@patchbay/composition";
-import { createInboundHandler } from "@patchbay/core";
-import type { InboundHandler, Platform, WebhookIngress } from "@patchbay/core";
+import { createInboundPipeline } from "@patchbay/core";
+import type { AnyWebhookDriver } from "@patchbay/core";
 import { createWebhookApp } from "@patchbay/http/webhooks";
 
-type IngressFactory = (deps: Adapters & { inbound: InboundHandler }) => WebhookIngress;
-
-/** One platform's webhook app: only that platform's code, so each ingress bundle stays small and starts fast. */
-export function createIngressApp(platform: Platform, createIngress: IngressFactory, adapters: Adapters) {
-  const inbound = createInboundHandler(adapters);
-  return createWebhookApp({ ingresses: { [platform]: createIngress({ ...adapters, inbound }) }, logger: adapters.logger });
+/** One platform's webhook app: core's pipeline with only that platform's driver, so each bundle stays small. */
+export function createIngressApp(driver: AnyWebhookDriver, adapters: Adapters) {
+  const pipeline = createInboundPipeline({ ...adapters, drivers: { [driver.platform]: driver } });
+  return createWebhookApp({ pipeline, logger: adapters.logger });
 }

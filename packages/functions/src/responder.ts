@@ -1,9 +1,10 @@
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { createSqsVisibility } from "@patchbay/aws";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { createSqsDeadLetterSender, createSqsVisibility } from "@patchbay/aws";
 import { createPatchbay } from "@patchbay/composition";
-import type { ReplyJob } from "@patchbay/core";
+import { RETRY_POLICY, nextRetry } from "@patchbay/core";
+import type { ReplyJob, RetryPolicy } from "@patchbay/core";
 import { createAwsAdapters } from "./aws-adapters.ts";
-import { readAwsConfig } from "./config.ts";
+import { link, readAwsConfig } from "./config.ts";
 import { processBatch } from "./sqs-batch.ts";
 
 /** Records answered at once: most of a record's time is spent waiting on the model. */
@@ -14,12 +15,16 @@ const RECORD_CONCURRENCY = 10;
  */
 const IN_FLIGHT_VISIBILITY_MS = 60_000;
 const HEARTBEAT_MS = 20_000;
-const backoffMs = (receiveCount: number) => Math.min(300_000, 5000 * 2 ** (receiveCount - 1));
 
 const config = readAwsConfig();
+// SQS's own redrive (maxReceiveCount) is the backstop; core's policy decides first, with the same count.
+const retry: RetryPolicy = { ...RETRY_POLICY, maxAttempts: config.maxReceives };
 const adapters = createAwsAdapters(config);
-const { responder } = createPatchbay(adapters, config.settings);
+const { responder } = createPatchbay(adapters, { ...config.settings, retry });
 const setVisibility = createSqsVisibility(adapters.sqs, config.queueUrl);
+const sendToDeadLetters = createSqsDeadLetterSender(adapters.sqs, link("ResponderDlq").url);
+
+const attemptOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount);
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const inWork = new Set(event.Records.map((r) => r.receiptHandle));
@@ -31,16 +36,15 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       event.Records,
       async (record) => {
         try {
-          const receives = Number(record.attributes.ApproximateReceiveCount);
-          await responder.respond(JSON.parse(record.body) as ReplyJob, { number: receives, final: receives >= config.maxReceives });
+          await answer(record);
         } finally {
           inWork.delete(record.receiptHandle);
         }
       },
       (record, error) => {
-        const asked = (error as { retryInMs?: unknown }).retryInMs;
-        const delay = typeof asked === "number" ? asked : backoffMs(Number(record.attributes.ApproximateReceiveCount));
-        return setVisibility([record.receiptHandle], delay);
+        const step = nextRetry(error, attemptOf(record), retry);
+        // Only a failed hand-over to the dead-letter queue gets here giving up: SQS's own redrive takes it next.
+        return setVisibility([record.receiptHandle], step.deadLetter ? 0 : step.delayMs);
       },
       RECORD_CONCURRENCY,
     );
@@ -48,3 +52,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     clearInterval(heartbeat);
   }
 };
+
+/** One record: answered, or — when core's policy gives up — handed to the dead-letter queue and done. */
+async function answer(record: SQSRecord): Promise<void> {
+  try {
+    await responder.respond(JSON.parse(record.body) as ReplyJob, { number: attemptOf(record) });
+  } catch (error) {
+    if (!nextRetry(error, attemptOf(record), retry).deadLetter) throw error;
+    await sendToDeadLetters({ body: record.body, groupId: record.attributes.MessageGroupId ?? record.messageId, messageId: record.messageId });
+  }
+}

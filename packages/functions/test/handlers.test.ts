@@ -27,7 +27,8 @@ let telegramIngress: Handler<unknown, APIGatewayProxyResultV2>;
 let responder: Handler<unknown, SQSBatchResponse>;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo(null);
+  // The handlers' SDK clients sign with the environment's credentials (below), so the emulator accepts those.
+  dynamo = await startEmbeddedDynamo(null, { credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   telegram = await startFakeTelegram({ webhookRateLimit: false });
   const resources: Record<string, unknown> = {
     App: { name: "patchbay", stage: "test" },

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_ERROR: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   INVALID_CREDENTIALS: 422,
   AUTH_EXPIRED: 422,
@@ -18,8 +19,29 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   RATE_LIMITED: 429,
   NETWORK_ERROR: 502,
   PLATFORM_ERROR: 502,
+  // The model provider refused or failed: an upstream failure, like a platform's (preview answers with it).
+  MODEL_AUTH: 502,
+  MODEL_ERROR: 502,
   INTERNAL: 500,
 };
+
+/**
+ * Hono and @hono/zod-openapi refuse some requests themselves (their JSON and media-type gates) with an
+ * HTTPException; these are the caller's mistakes, so they get the caller's code, never INTERNAL.
+ */
+const LIBRARY_REFUSALS: Partial<Record<number, [ErrorCode, string]>> = {
+  400: ["INVALID_JSON", "The request body is not valid JSON; check quotes, commas and brackets."],
+  401: ["UNAUTHORIZED", "Send a valid API key as 'Authorization: Bearer <key>'."],
+  404: ["NOT_FOUND", "No such route; see /docs."],
+  405: ["METHOD_NOT_ALLOWED", "This method is not allowed here; see /docs."],
+  413: ["PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB."],
+  415: ["UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with 'Content-Type: application/json'."],
+};
+
+const MAX_LOGGED_PATH_CHARS = 200;
+const MAX_LOGGED_FIELDS = 10;
+const MAX_LOGGED_FIELD_CHARS = 64;
+const INTEGRATION_ID = /^int_[a-z0-9]+$/;
 
 export function requestIdOf(c: Context): string {
   return (c.get("requestId" as never) as string | undefined) ?? "unknown";
@@ -32,23 +54,57 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, deta
   return c.json({ error: { code, message, ...details }, request_id: requestId }, STATUS[code]);
 }
 
+/**
+ * The one log line of a failed API request: request id, route, status, code and the integration the
+ * path names, so a silent bot can be traced. Only names and ids: never a header, a body, a token or a
+ * message text (an error message can quote what the caller or a platform sent).
+ */
+export function logFailure(logger: Logger, c: Context, status: number, fields: Record<string, unknown>) {
+  const path = c.req.path.length > MAX_LOGGED_PATH_CHARS ? `${c.req.path.slice(0, MAX_LOGGED_PATH_CHARS)}…` : c.req.path;
+  const integrationId = c.req.path.split("/").find((segment) => INTEGRATION_ID.test(segment));
+  const line = {
+    request_id: requestIdOf(c),
+    method: c.req.method,
+    path,
+    status,
+    ...(integrationId ? { integration_id: integrationId } : {}),
+    ...fields,
+  };
+  if (status >= 500) logger.error("request failed", line);
+  else logger.warn("request refused", line);
+}
+
+/** Answers a failure in the envelope and writes its one log line. */
+export function failureResponse(
+  logger: Logger,
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+) {
+  logFailure(logger, c, STATUS[code], { code, ...loggableDetails(code, details) });
+  return errorResponse(c, code, message, details);
+}
+
 /** The one place where failures become HTTP answers. */
 export function createErrorHandler(logger: Logger) {
   return (error: Error, c: Context) => {
     if (error instanceof PatchbayError && error.code !== "INTERNAL") {
-      return errorResponse(c, error.code, error.message, error.details);
+      return failureResponse(logger, c, error.code, error.message, error.details);
     }
-    if (error instanceof HTTPException && error.status === 413) {
-      return errorResponse(c, "PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB.");
-    }
-    if (error instanceof HTTPException && error.status === 400) {
-      return errorResponse(c, "INVALID_JSON", "The request body is not valid JSON.");
-    }
-    logger.error("unexpected failure", {
-      request_id: requestIdOf(c),
-      path: c.req.path,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
+    const refusal = error instanceof HTTPException ? LIBRARY_REFUSALS[error.status] : undefined;
+    if (refusal) return failureResponse(logger, c, refusal[0], refusal[1]);
+    logFailure(logger, c, 500, { code: "INTERNAL", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return errorResponse(c, "INTERNAL", "Something went wrong on our side; try again, and quote the request id if it persists.");
   };
+}
+
+/** What of an error's details helps diagnosis and cannot carry a secret: field names and scope names. */
+function loggableDetails(code: ErrorCode, details: Record<string, unknown>): Record<string, unknown> {
+  if (code === "VALIDATION_ERROR" && Array.isArray(details.fields)) {
+    const names = (details.fields as { field: string }[]).slice(0, MAX_LOGGED_FIELDS).map(({ field }) => field.slice(0, MAX_LOGGED_FIELD_CHARS));
+    return { fields: names };
+  }
+  if (Array.isArray(details.required_scopes)) return { required_scopes: details.required_scopes };
+  return {};
 }

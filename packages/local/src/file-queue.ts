@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { EnqueueOptions, MessageQueue, ReplyJob } from "@patchbay/core";
+import { RETRY_POLICY, nextRetry } from "@patchbay/core";
+import type { EnqueueOptions, MessageQueue, ReplyJob, RetryPolicy } from "@patchbay/core";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
 import type { Sealed, Sealer } from "./sealing.ts";
 
@@ -21,22 +22,18 @@ export interface QueuedMessage {
 
 export interface Delivery {
   message: QueuedMessage;
-  /** This delivery is the last before the message is dead-lettered. */
-  final: boolean;
 }
 
-/** Processes one delivery; a throw schedules a retry (or dead-letters after the last attempt). */
+/** Processes one delivery; a throw schedules a retry, or dead letters when core's retry policy says so. */
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 
 export interface FileQueueOptions {
-  /** Deliveries before a message moves to the dead-letter list. */
-  maxReceives: number;
+  /** Attempts and backoff, from core: the same policy as on AWS. */
+  retry: RetryPolicy;
   /** A delivery not finished within this time is made visible again. */
   visibilityTimeoutMs: number;
   /** Messages processed at once (never two of the same group). */
   concurrency: number;
-  /** Backoff after the n-th failed delivery. */
-  backoffMs: (receiveCount: number) => number;
   /** How often the consumer looks for due messages when idle. */
   pollIntervalMs: number;
   /** Same dedupe id within this window is accepted once (like SQS FIFO). */
@@ -45,10 +42,9 @@ export interface FileQueueOptions {
 }
 
 export const DEFAULT_QUEUE_OPTIONS: FileQueueOptions = {
-  maxReceives: 5,
+  retry: RETRY_POLICY,
   visibilityTimeoutMs: 60_000,
   concurrency: 4,
-  backoffMs: (n) => Math.min(60_000, 1000 * 2 ** (n - 1)),
   pollIntervalMs: 250,
   dedupeWindowMs: 5 * 60_000,
   now: () => Date.now(),
@@ -129,23 +125,21 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     const now = options.now();
     message.receiveCount += 1;
     await persist(message);
-    const final = message.receiveCount >= options.maxReceives;
     try {
-      await handler!({ message: structuredClone(message), final });
+      await handler!({ message: structuredClone(message) });
       // File first: while it exists, a directory scan may adopt it again.
       await rm(fileOf(message.id), { force: true });
       messages.delete(message.id);
     } catch (error) {
       message.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      if (final) {
+      const step = nextRetry(error, message.receiveCount, options.retry);
+      if (step.deadLetter) {
         await writeFileAtomic(join(deadDir, `${message.id}.json`), encode(message));
         await rm(fileOf(message.id), { force: true });
         await syncDirectory(dir);
         messages.delete(message.id);
       } else {
-        const requested = (error as { retryInMs?: unknown }).retryInMs;
-        const wait = typeof requested === "number" ? requested : options.backoffMs(message.receiveCount);
-        message.visibleAt = now + wait;
+        message.visibleAt = now + step.delayMs;
         await persist(message);
       }
     }

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -9,6 +9,7 @@ import type { Clock, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/c
 import { createPatchbay } from "@patchbay/composition";
 import { createApp } from "@patchbay/http";
 import type { LocalConfig } from "./config.ts";
+import { secureDataDir } from "./data-dir.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { createFileQueue } from "./file-queue.ts";
 import type { FileQueue, FileQueueOptions } from "./file-queue.ts";
@@ -51,23 +52,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { config } = options;
   const logger = options.logger ?? createJsonLogger();
   const clock = options.clock ?? systemClock;
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(config.dataDir);
 
   const dynamo = await startEmbeddedDynamo(config.dataDir);
-  // Operator commands (npm run keys) reach the running stack's store through this endpoint.
+  // Operator commands (npm run keys) reach the running stack's store through this endpoint and the access key.
   await writeFile(join(config.dataDir, DYNAMO_ENDPOINT_FILE), dynamo.endpoint, { mode: 0o600 });
-  const client = createDocumentClient({
-    endpoint: dynamo.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = createDocumentClient({ endpoint: dynamo.endpoint, region: "local", credentials: dynamo.credentials });
   await ensureTable(client, LOCAL_TABLE_NAME);
   const store = createDynamoStore(client, LOCAL_TABLE_NAME);
   const sealer = await loadSealer(join(config.dataDir, "vault.key"));
   const vault = await createFileVault(config.dataDir, sealer);
   const queue = await createFileQueue(config.dataDir, sealer, options.queue);
+  // Again now that LevelDB has created its files (with the process umask).
+  await secureDataDir(config.dataDir);
 
-  const patchbay = createPatchbay({ store, vault, queue, clock, logger }, { ...config, models: options.models });
+  const patchbay = createPatchbay(
+    { store, vault, queue, clock, logger },
+    { ...config, models: options.models, ...(options.queue?.retry ? { retry: options.queue.retry } : {}) },
+  );
   const { apiKeys, responder, reconciler } = patchbay;
 
   for (const { owner, key } of config.apiKeys) await apiKeys.seed(owner, key);
@@ -79,7 +81,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const { port } = server.address() as AddressInfo;
 
-  queue.start(({ message, final }) => responder.respond(message.job, { number: message.receiveCount, final }));
+  queue.start(({ message }) => responder.respond(message.job, { number: message.receiveCount }));
   const reconcile = () =>
     reconciler.run().catch((error: unknown) => {
       logger.error("reconciler pass failed", { error: String(error) });

@@ -348,7 +348,7 @@ test("an unexpected failure answers 500 INTERNAL without internals, and logs the
     replicas: failing,
     integrations: { supports: () => false },
     apiKeys: { authenticate: async () => "alice" },
-    ingresses: {},
+    pipeline: {},
     store: { ping: async () => undefined },
     queue: { ping: async () => undefined },
     logger: createJsonLogger((line) => lines.push(line)),

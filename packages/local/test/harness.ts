@@ -60,7 +60,7 @@ export async function startHarness(
     startLocalStack({
       config,
       logger: createJsonLogger((line) => logs.push(line)),
-      queue: { pollIntervalMs: 10, backoffMs: () => 50 },
+      queue: { pollIntervalMs: 10, retry: { maxAttempts: 5, backoffMs: () => 50 } },
       reconcileIntervalMs: 60_000,
       ...options.stack,
     });

@@ -1,7 +1,7 @@
 import { handle } from "hono/aws-lambda";
-import { createSlackIngress } from "@patchbay/platforms/slack";
+import { slackWebhookDriver } from "@patchbay/platforms/slack";
 import { createAwsAdapters } from "../aws-adapters.ts";
 import { readAwsConfig } from "../config.ts";
 import { createIngressApp } from "../ingress-app.ts";
 
-export const handler = handle(createIngressApp("slack", createSlackIngress, createAwsAdapters(readAwsConfig())));
+export const handler = handle(createIngressApp(slackWebhookDriver, createAwsAdapters(readAwsConfig())));

@@ -23,7 +23,7 @@ export function sampleJob(key: string, conversationId = "chat-1"): ReplyJob {
       userName: "Ada",
       text: `hello ${key}`,
       sentAt: "2026-01-01T00:00:00.000Z",
-      reply: {},
+      route: {},
     },
   };
 }

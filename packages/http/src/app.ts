@@ -3,6 +3,7 @@ import type { Logger } from "@patchbay/core";
 import { jsonBodyGuard } from "./body-guard.ts";
 import type { AppEnv, HttpDeps } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
+import { logFailure } from "./http-errors.ts";
 import { integrationRoutes } from "./integration-routes.ts";
 import { validationHook } from "./openapi.ts";
 import { withRequestContext } from "./request-context.ts";
@@ -28,6 +29,7 @@ export function createApiApp(deps: HttpDeps) {
     async (c) => {
       const [store, queue] = await Promise.all([reachable(() => deps.store.ping()), reachable(() => deps.queue.ping())]);
       const healthy = store && queue;
+      if (!healthy) logFailure(deps.logger, c, 503, { store, queue });
       return c.json({ status: healthy ? ("ok" as const) : ("degraded" as const), store, queue }, healthy ? 200 : 503);
     },
   );

@@ -1,38 +1,76 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { PatchbayError } from "@patchbay/core";
 
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Reads a request body once, before validation: over 1 MiB → 413, not JSON → 415, malformed → 400.
- * An empty body counts as `{}` so routes whose fields are all optional need none.
+ * The JSON media types the API reads. As strict as @hono/zod-openapi's own media-type gate on the routes
+ * (it refuses `application/json ;charset=utf-8` and `application/json;`), so a type this guard lets
+ * through is never refused later by the library.
+ */
+const JSON_MEDIA_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
+ * Reads a POST, PUT or PATCH body once, before validation: over 1 MiB → 413 (counted while reading, so a
+ * chunked body is not buffered whole), a Content-Type other than JSON or a body without one → 415, not
+ * UTF-8 or not JSON → 400. An empty body counts as `{}` so routes whose fields are all optional need none.
  */
 export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
-  const type = c.req.header("content-type") ?? "";
-  if (bytes.byteLength === 0) {
-    c.req.bodyCache.json = Promise.resolve({});
-    return next();
+  const bytes = await readCapped(c.req.raw.body, MAX_BODY_BYTES);
+  const type = c.req.header("content-type");
+  if (type !== undefined ? !JSON_MEDIA_TYPE.test(type) : bytes.byteLength > 0) {
+    const got = type === undefined ? "none" : type.length > 100 ? `${type.slice(0, 100)}…` : type;
+    throw new PatchbayError("UNSUPPORTED_MEDIA_TYPE", `Send the body as JSON with 'Content-Type: application/json' (got '${got}').`);
   }
-  if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(type)) {
-    throw new PatchbayError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      `Send the body as JSON with 'Content-Type: application/json' (got '${type || "none"}').`,
-    );
+  let text = "{}";
+  if (bytes.byteLength > 0) {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      JSON.parse(text);
+    } catch {
+      throw new PatchbayError("INVALID_JSON", "The request body is not valid JSON (UTF-8); check quotes, commas and brackets.");
+    }
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new PatchbayError("INVALID_JSON", "The request body is not valid JSON; check quotes, commas and brackets.");
-  }
-  c.req.bodyCache.json = Promise.resolve(parsed);
+  cacheBody(c, bytes, text);
   return next();
 };
+
+/** The body's bytes, refusing as soon as they pass `max`. */
+async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
+  if (!body) return new Uint8Array();
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Hands the read body to the validators: the raw bytes for the media-type gate's "is there a body"
+ * check, and the JSON text (`{}` for an empty body) that `c.req.json()` parses.
+ */
+function cacheBody(c: Context, bytes: Uint8Array, text: string) {
+  c.req.bodyCache.arrayBuffer = Promise.resolve(bytes.buffer as ArrayBuffer) as never;
+  c.req.bodyCache.text = Promise.resolve(text) as never;
+}
 
 const tooLarge = () => new PatchbayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB).`);

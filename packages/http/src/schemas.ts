@@ -1,11 +1,38 @@
 /** Request and response schemas: the same definitions validate requests and generate /openapi.json. */
 import { z } from "@hono/zod-openapi";
 
-const id = (prefix: string, example: string) => z.string().regex(new RegExp(`^${prefix}_[a-z0-9]+$`)).openapi({ example });
+// Field messages say what a value must be in words; the generic ones come from describeIssue (openapi.ts).
 
-export const ReplicaId = id("rp", "rp_3k9x2m4v8q1t5w7z");
-export const IntegrationId = id("int", "int_d8f2a1b3c4e5f6a7");
-const ChannelIds = z.array(z.string().min(1).max(64)).max(500);
+const id = (prefix: string, what: string, example: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[a-z0-9]+$`), `must be ${what} id like ${example}`).openapi({ example });
+
+/** Free text: any Unicode, but well-formed, since a lone surrogate cannot be stored or sent on faithfully. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !LONE_SURROGATE.test(value), "must be valid Unicode text");
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Tokens and secrets travel in HTTP headers and URLs: visible ASCII only. */
+const secret = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[\x21-\x7e]*$/, "must be copied exactly as the platform shows it: letters, digits and punctuation, no spaces");
+
+export const ReplicaId = id("rp", "a replica", "rp_3k9x2m4v8q1t5w7z");
+export const IntegrationId = id("int", "an integration", "int_d8f2a1b3c4e5f6a7");
+const ChannelId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_@-]*$/, "must be a chat or channel id as the platform shows it, like -1001234567890, C0123ABCD or 123456789012345678");
+const ChannelIds = z.array(ChannelId).max(500);
+const Mention = z
+  .string()
+  .regex(/^@?[A-Za-z0-9_]{3,64}$/, "must be a Telegram handle like @my_bot: 3 to 64 letters, digits or underscores");
 const Scope = z.enum(["all", "mentions", "none"]).openapi({ description: "Which group messages get an answer; direct messages are answered unless none." });
 const Timestamp = z.string().openapi({ example: "2026-03-09T18:22:00.000Z" });
 
@@ -19,10 +46,10 @@ export const ErrorBody = z
 // Replicas
 
 const ReplicaFields = {
-  name: z.string().trim().min(1).max(100),
-  instructions: z.string().max(20_000).optional().openapi({ description: "System prompt: who the replica is and how it answers." }),
-  model: z.string().min(1).max(200).optional().openapi({ example: "openai/gpt-4o-mini", description: "echo, openai/<model>, anthropic/<model>, bedrock/<model-id>" }),
-  greeting: z.string().max(4000).nullable().optional().openapi({ description: "Answer to /start on Telegram when the integration has no welcome_message." }),
+  name: text(100).trim().min(1),
+  instructions: text(20_000).optional().openapi({ description: "System prompt: who the replica is and how it answers." }),
+  model: text(200).min(1).optional().openapi({ example: "openai/gpt-4o-mini", description: "echo, openai/<model>, anthropic/<model>, bedrock/<model-id>" }),
+  greeting: text(4000).nullable().optional().openapi({ description: "Answer to /start on Telegram when the integration has no welcome_message." }),
 };
 
 export const ReplicaCreate = z.strictObject(ReplicaFields).openapi("ReplicaCreate");
@@ -45,23 +72,23 @@ export const ReplicaList = z.object({ data: z.array(Replica), total: z.number().
 // Integrations
 
 const CommonConnect = {
-  bot_token: z.string().min(1).max(512).openapi({ description: "Kept in the vault; shown masked, last 4 characters only." }),
-  name: z.string().trim().min(1).max(100).optional(),
+  bot_token: secret(1, 512).openapi({ description: "Kept in the vault; shown masked, last 4 characters only." }),
+  name: text(100).trim().min(1).optional(),
   scope: Scope.optional(),
   channel_ids: ChannelIds.optional().openapi({ description: "Group chats/channels to answer in; empty or absent = all. Never filters direct messages." }),
 };
 
 export const TelegramConnectFields = {
   ...CommonConnect,
-  mention: z.string().regex(/^@?[A-Za-z0-9_]{3,64}$/).optional().openapi({ description: "Handle the bot answers to in groups; defaults to the bot's @username." }),
-  welcome_message: z.string().min(1).max(4096).nullable().optional(),
+  mention: Mention.optional().openapi({ description: "Handle the bot answers to in groups; defaults to the bot's @username." }),
+  welcome_message: text(4096).min(1).nullable().optional(),
 };
 
 export const SlackConnectFields = {
   ...CommonConnect,
-  bot_token: z.string().regex(/^xox[bp]-/, "must be a Slack bot token (xoxb-…)").max(512).openapi({ description: "Bot User OAuth Token (xoxb-…)." }),
-  signing_secret: z.string().min(16).max(256).openapi({ description: "The app's Signing Secret (Basic Information); kept in the vault." }),
-  workspace_id: z.string().regex(/^[TE][A-Z0-9]+$/).optional().openapi({ description: "Checked against the token's workspace when given." }),
+  bot_token: secret(1, 512).regex(/^xox[bp]-/, "must be a Slack bot token (xoxb-…)").openapi({ description: "Bot User OAuth Token (xoxb-…)." }),
+  signing_secret: secret(16, 256).openapi({ description: "The app's Signing Secret (Basic Information); kept in the vault." }),
+  workspace_id: z.string().regex(/^[TE][A-Z0-9]+$/, "must be a Slack workspace id like T0123ABCD").optional().openapi({ description: "Checked against the token's workspace when given." }),
 };
 
 export const DiscordConnectFields = {
@@ -84,16 +111,16 @@ export const ScopedConnectBodies = {
 
 export const IntegrationPatch = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: text(100).trim().min(1).optional(),
     replica_id: ReplicaId.optional(),
     active: z.boolean().optional(),
     scope: Scope.optional(),
     auto_respond: z.boolean().optional().openapi({ description: "true is scope all; false turns scope all back to mentions." }),
-    mention: z.string().regex(/^@?[A-Za-z0-9_]{3,64}$/).nullable().optional(),
-    welcome_message: z.string().min(1).max(4096).nullable().optional(),
+    mention: Mention.nullable().optional(),
+    welcome_message: text(4096).min(1).nullable().optional(),
     thread_auto_create: z.boolean().optional(),
     channel_ids: ChannelIds.optional(),
-    bot_token: z.string().min(1).max(512).optional().openapi({ description: "Rotates the token: validated and re-registered." }),
+    bot_token: secret(1, 512).optional().openapi({ description: "Rotates the token: validated and re-registered." }),
   })
   .openapi("IntegrationPatch");
 
@@ -163,8 +190,8 @@ export const ValidateResponse = z
 
 export const TestBody = z
   .strictObject({
-    channel_id: z.string().min(1).max(64).optional().openapi({ description: "Chat or channel to post in." }),
-    text: z.string().min(1).max(2000).optional(),
+    channel_id: ChannelId.optional().openapi({ description: "Chat or channel to post in." }),
+    text: text(2000).min(1).optional(),
   })
   .openapi("TestRequest");
 

@@ -450,7 +450,7 @@ describe("answer once, deliver always", () => {
       const list = await events(bot);
       return list[0]?.type === "failed" ? list : undefined;
     }, 15_000);
-    expect(event).toMatchObject({ type: "failed", error: { code: "PLATFORM_ERROR", message: expect.stringMatching(/500/) } });
+    expect(event).toMatchObject({ type: "failed", error: { code: "MODEL_ERROR", message: expect.stringMatching(/500/) } });
     // The failure is logged on the last attempt, just before the queue moves the message to its dead letters.
     await eventually(async () => (await h.stack.queue.deadLetters()).some((d) => d.job.integrationId === bot.integrationId));
     expect(h.telegram.sentMessages(bot.token)).toEqual([]);

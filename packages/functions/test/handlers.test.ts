@@ -14,6 +14,7 @@ import { httpApiEvent, sqsEvent } from "./lambda-events.ts";
 
 const TABLE = "patchbay-test-Table";
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/patchbay-test-ResponderQueue.fifo";
+const DLQ_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/patchbay-test-ResponderDlq.fifo";
 const KEY = "pb_handler_test_key_0123456789";
 const PUBLIC_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com";
 
@@ -34,6 +35,7 @@ beforeAll(async () => {
     App: { name: "patchbay", stage: "test" },
     Table: { name: TABLE, type: "sst.aws.Dynamo" },
     ResponderQueue: { url: QUEUE_URL, type: "sst.aws.Queue" },
+    ResponderDlq: { url: DLQ_URL, type: "sst.aws.Queue" },
     TenantSecrets: { prefix: "patchbay/test/", type: "sst.sst.Linkable" },
     OpenAiApiKey: { value: "", type: "sst.sst.Secret" },
     Settings: {
@@ -173,6 +175,21 @@ describe("Lambda handlers on real-shaped events", () => {
     expect(telegram.sentMessages(token).map((m) => m.text)).toEqual(
       expect.arrayContaining(["[echo — development model, no AI] second", "[echo — development model, no AI] other chat"]),
     );
+  });
+
+  test("responder: a failure no retry can fix goes to the dead-letter queue at once, not through four more receives", async () => {
+    const parsed = JSON.parse(sqs.sent[0]!.MessageBody!);
+    const body = JSON.stringify({ ...parsed, message: { ...parsed.message, key: "u3001", text: "after revocation" } });
+    telegram.failNext("sendMessage", { kind: "error", status: 401, description: "Unauthorized" });
+    const calls = sqs.mock.commandCalls(SendMessageCommand).length;
+    const batch = await responder(sqsEvent([{ id: "d1", body, groupId: "g-77" }]));
+    expect(batch).toEqual({ batchItemFailures: [] });
+    expect(sqs.mock.commandCalls(SendMessageCommand).slice(calls).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: DLQ_URL, MessageBody: body, MessageGroupId: "g-77", MessageDeduplicationId: "d1" },
+    ]);
+    const events = json(await callApi("GET", `/v1/integrations/${integrationId}/events`)).data;
+    expect(events[0]).toMatchObject({ type: "failed", error: { code: "INVALID_CREDENTIALS" } });
+    expect(json(await callApi("GET", `/v1/integrations/${integrationId}`)).last_error).toMatchObject({ code: "INVALID_CREDENTIALS" });
   });
 
   test("a redelivered record that was already answered is acknowledged without a second reply", async () => {

@@ -19,8 +19,8 @@ const JSON_MEDIA_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]
 export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = await readCapped(c.req.raw.body, MAX_BODY_BYTES);
+  if (declared > MAX_BODY_BYTES) throw tooLarge(c);
+  const bytes = await readCapped(c, MAX_BODY_BYTES);
   const type = c.req.header("content-type");
   if (type !== undefined ? !JSON_MEDIA_TYPE.test(type) : bytes.byteLength > 0) {
     const got = type === undefined ? "none" : type.length > 100 ? `${type.slice(0, 100)}…` : type;
@@ -40,7 +40,8 @@ export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
 };
 
 /** The body's bytes, refusing as soon as they pass `max`. */
-async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
+async function readCapped(c: Context, max: number): Promise<Uint8Array> {
+  const body = c.req.raw.body;
   if (!body) return new Uint8Array();
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -51,7 +52,7 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, max: number):
     size += value.byteLength;
     if (size > max) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(c);
     }
     chunks.push(value);
   }
@@ -73,4 +74,8 @@ function cacheBody(c: Context, bytes: Uint8Array, text: string) {
   c.req.bodyCache.text = Promise.resolve(text) as never;
 }
 
-const tooLarge = () => new PatchbayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB).`);
+/** The rest of the body is never read, so the connection cannot carry another request: say so. */
+function tooLarge(c: Context) {
+  c.header("Connection", "close");
+  return new PatchbayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB).`);
+}

@@ -6,13 +6,14 @@ import { z } from "@hono/zod-openapi";
 const id = (prefix: string, what: string, example: string) =>
   z.string().regex(new RegExp(`^${prefix}_[a-z0-9]+$`), `must be ${what} id like ${example}`).openapi({ example });
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** Free text: any Unicode, but well-formed, since a lone surrogate cannot be stored or sent on faithfully. */
 const text = (max: number) =>
   z
     .string()
     .max(max)
     .refine((value) => !LONE_SURROGATE.test(value), "must be valid Unicode text");
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Tokens and secrets travel in HTTP headers and URLs: visible ASCII only. */
 const secret = (min: number, max: number) =>
@@ -86,7 +87,7 @@ export const TelegramConnectFields = {
 
 export const SlackConnectFields = {
   ...CommonConnect,
-  bot_token: secret(1, 512).regex(/^xox[bp]-/, "must be a Slack bot token (xoxb-…)").openapi({ description: "Bot User OAuth Token (xoxb-…)." }),
+  bot_token: z.string().max(512).regex(/^xox[bp]-[\x21-\x7e]+$/, "must be a Slack bot token (xoxb-…), copied exactly").openapi({ description: "Bot User OAuth Token (xoxb-…)." }),
   signing_secret: secret(16, 256).openapi({ description: "The app's Signing Secret (Basic Information); kept in the vault." }),
   workspace_id: z.string().regex(/^[TE][A-Z0-9]+$/, "must be a Slack workspace id like T0123ABCD").optional().openapi({ description: "Checked against the token's workspace when given." }),
 };

@@ -63,7 +63,10 @@ describePlatformClientContract("Slack", async () => {
   const channel = slack.addChannel({ team_id: team.id, members: [app.bot_user_id] }).id;
   return {
     client: createSlackClient(slack.url, logger),
-    context: context({ chatId: channel, isDirect: false, threadId: "1700000000.000100" }, { bot_token: app.token }),
+    context: context(
+      { chatId: channel, isDirect: false, threadId: "1700000000.000100", route: { channel, threadTs: "1700000000.000100" } },
+      { bot_token: app.token },
+    ),
     limit: 4000,
     sent: async () => slack.posted(channel).map((p) => p.text),
     rateLimitNext: (seconds) => slack.failNext("chat.postMessage", { kind: "rate_limit", retryAfter: seconds }),

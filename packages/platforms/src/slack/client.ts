@@ -1,6 +1,7 @@
 import type { Logger, OutboundContext, PlatformClient } from "@patchbay/core";
 import { splitText } from "../shared/split-text.ts";
 import { markdownToMrkdwn } from "./mrkdwn.ts";
+import { readSlackRoute, requireSlackRoute } from "./route.ts";
 import { createSlackWebClient, slackCall } from "./web-client.ts";
 
 /** Slack advises keeping `text` under 4000 characters; escaping can lengthen a part, so parts stay shorter. */
@@ -12,11 +13,11 @@ export function createSlackClient(apiUrl: string, logger: Logger): PlatformClien
 
   return {
     startTyping(context) {
-      const { message } = context;
-      if (!message.threadId) return () => undefined;
+      const route = readSlackRoute(context.message.route);
+      if (!route?.threadTs) return () => undefined;
       // Shown only where the app may set assistant statuses; otherwise silently nothing.
       web(context)
-        .assistant.threads.setStatus({ channel_id: message.chatId, thread_ts: message.threadId, status: "is thinking…" })
+        .assistant.threads.setStatus({ channel_id: route.channel, thread_ts: route.threadTs, status: "is thinking…" })
         .catch((error: unknown) => {
           logger.info("slack thinking status unavailable", {
             integration_id: context.integration.id,
@@ -29,14 +30,14 @@ export function createSlackClient(apiUrl: string, logger: Logger): PlatformClien
     split: (answer) => splitText(answer, SLACK_PART_LIMIT),
 
     async sendPart(context, part) {
-      const { message } = context;
+      const route = requireSlackRoute(context.message.route);
       const result = await slackCall("chat.postMessage", () =>
         web(context).chat.postMessage({
-          channel: message.chatId,
+          channel: route.channel,
           text: markdownToMrkdwn(part),
           mrkdwn: true,
           unfurl_links: false,
-          ...(message.threadId ? { thread_ts: message.threadId } : {}),
+          ...(route.threadTs ? { thread_ts: route.threadTs } : {}),
         }),
       );
       return { messageId: String(result.ts) };

@@ -1,14 +1,14 @@
-import type { PlatformAdapters, PlatformDeps } from "../shared/platform-adapters.ts";
+import type { PlatformModule } from "../shared/platform-module.ts";
 import { createSlackClient } from "./client.ts";
 import { createSlackConnector } from "./connector.ts";
-import { createSlackIngress } from "./ingress.ts";
+import { slackWebhookDriver } from "./driver.ts";
 
-export { createSlackIngress };
+export { slackWebhookDriver };
+export type { SlackRoute } from "./route.ts";
 
-export function createSlackPlatform(deps: PlatformDeps): PlatformAdapters {
-  return {
-    connector: createSlackConnector(deps.apiUrl),
-    client: createSlackClient(deps.apiUrl, deps.logger),
-    ingress: createSlackIngress(deps),
-  };
-}
+export const slackPlatform = {
+  platform: "slack",
+  driver: slackWebhookDriver,
+  createClient: (deps) => createSlackClient(deps.apiUrl, deps.logger),
+  createConnector: (deps) => createSlackConnector(deps.apiUrl),
+} as const satisfies PlatformModule;

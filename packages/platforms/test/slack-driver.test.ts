@@ -268,6 +268,45 @@ describe("a body whose fields Patchbay reads are of another shape is an unexpect
   });
 });
 
+describe("any value in any field the fixtures have", () => {
+  const HOSTILE: unknown[] = [null, true, 0, -1, 1e308, 2 ** 53 + 1, "", "x".repeat(70_000), "\ud800", "9999-99-99", [], [1, "two"], {}, { nested: { deeper: {} } }];
+
+  function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+    if (!value || typeof value !== "object") return [];
+    return Object.entries(value).flatMap(([key, child]) => {
+      const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+      return [path, ...paths(child, path)];
+    });
+  }
+
+  function replaced(body: unknown, path: (string | number)[], value: unknown): unknown {
+    const copy = structuredClone(body) as Record<string | number, unknown>;
+    let parent = copy;
+    for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+    parent[path[path.length - 1]!] = value;
+    return copy;
+  }
+
+  const LOGGED_FIELDS = ["key", "conversationId", "chatId", "userId", "userName", "text", "sentAt"] as const;
+
+  test("parses without throwing into events whose logged fields are bounded plain strings and real times", () => {
+    for (const { name, body } of slackFixtures()) {
+      for (const path of paths(body)) {
+        for (const value of HOSTILE) {
+          const event = parse(replaced(body, path, value));
+          if (event.kind === "handshake") continue;
+          const where = `${name} ${path.join(".")}`;
+          const logged = event.kind === "message" ? event.message : event.logged;
+          for (const field of LOGGED_FIELDS) expect(typeof logged[field], `${where}: ${field}`).toBe("string");
+          expect(logged.key.length, where).toBeLessThanOrEqual(200);
+          expect(new Date(logged.sentAt).toISOString(), where).toBe(logged.sentAt);
+          if (event.kind === "unsupported") expect(event.detail.length, where).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+});
+
 describe("the text passed on", () => {
   test("is cut at Slack's 40,000 characters, never rejected", () => {
     const event = messageOf(parse(withEvent("message-im", { text: "a".repeat(70_000) })));

@@ -7,8 +7,8 @@
 /*
  * Hand-written before the first deploy so that handler code using `Resource` type-checks; it
  * matches what `sst deploy`/`sst dev` generate for sst.config.ts (they overwrite it, and write a
- * referencing sst-env.d.ts next to every package.json). Keep it in step with infra/: the check in
- * infra/infra.test.ts compares its names with the linkable components the config creates.
+ * referencing sst-env.d.ts next to every package.json). Keep it in step with infra/: a check in
+ * infra/expectations.ts compares its declarations with what SST would generate from the app's links.
  */
 declare module "sst" {
   export interface Resource {

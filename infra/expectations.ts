@@ -1,0 +1,374 @@
+/**
+ * What Patchbay's infrastructure must be, checked against what SST 4.17 would create for one
+ * deploy-time scenario (infra/check/ evaluates sst.config.ts through SST's own components).
+ * Each check throws, naming what differs. infra/infra.test.ts runs them over every scenario;
+ * infra/seeded-mistakes.test.ts shows they catch realistic mistakes.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { TABLE_KEYS } from "../packages/aws/src/table-schema.ts";
+import { awsRuleViolations } from "./check/aws-rules.ts";
+import { Deployment, type LambdaFunction, type Statement } from "./check/deployment.ts";
+import { REPO_ROOT } from "./check/evaluate.ts";
+import { ACCOUNT, REGION } from "./check/mock-account.ts";
+import type { Evaluation, Json, RecordedResource } from "./check/report.ts";
+import { linkedComponents, renderResourceDeclarations } from "./check/sst-env.ts";
+
+export interface Check {
+  name: string;
+  run(deployment: Deployment): void;
+}
+
+const API = "packages/functions/src/api.handler";
+const RESPONDER = "packages/functions/src/responder.handler";
+const RECONCILER = "packages/functions/src/reconciler.handler";
+const PLATFORMS = ["telegram", "slack", "discord"];
+const ingress = (platform: string) => `packages/functions/src/ingress/${platform}.handler`;
+
+/** What every function reads at cold start (packages/functions/src/config.ts). */
+const CONFIG_LINKS = { Table: "sst.aws.Dynamo", ResponderQueue: "sst.aws.Queue", TenantSecrets: "sst.sst.Linkable", Settings: "sst.sst.Linkable" };
+
+/** Memory, time limit and `Resource.*` links of each function, by handler. */
+const FUNCTIONS: Record<string, { memoryMb: number; timeoutSeconds: number; links: Record<string, string> }> = {
+  [API]: { memoryMb: 1024, timeoutSeconds: 29, links: { ...CONFIG_LINKS, TenantSecretsWriter: "sst.sst.Linkable" } },
+  ...Object.fromEntries(PLATFORMS.map((p) => [ingress(p), { memoryMb: 512, timeoutSeconds: 10, links: CONFIG_LINKS }])),
+  [RESPONDER]: { memoryMb: 512, timeoutSeconds: 90, links: { ...CONFIG_LINKS, OpenAiApiKey: "sst.sst.Secret", AnthropicApiKey: "sst.sst.Secret" } },
+  [RECONCILER]: { memoryMb: 1024, timeoutSeconds: 300, links: CONFIG_LINKS },
+};
+
+const ROUTES: Record<string, string> = {
+  "ANY /v1/{proxy+}": API,
+  "ANY /v1": API,
+  "GET /health": API,
+  "GET /openapi.json": API,
+  "GET /docs": API,
+  $default: API,
+  ...Object.fromEntries(PLATFORMS.map((p) => [`POST /webhooks/${p}/{id}`, ingress(p)])),
+};
+
+/** Every type of AWS resource the app creates: a new one needs checks of its own here. */
+const RESOURCE_TYPES = [
+  "aws:apigatewayv2/api:Api",
+  "aws:apigatewayv2/integration:Integration",
+  "aws:apigatewayv2/route:Route",
+  "aws:apigatewayv2/stage:Stage",
+  "aws:cloudwatch/logGroup:LogGroup",
+  "aws:dynamodb/table:Table",
+  "aws:iam/role:Role",
+  "aws:lambda/eventSourceMapping:EventSourceMapping",
+  "aws:lambda/function:Function",
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+  "aws:lambda/permission:Permission",
+  "aws:s3/bucketObjectv2:BucketObjectv2",
+  "aws:scheduler/schedule:Schedule",
+  "aws:sqs/queue:Queue",
+  "random:index/randomBytes:RandomBytes",
+];
+
+const allow = (actions: string[], resources: string[]): Statement => ({ effect: "Allow", actions: [...actions].sort(), resources: [...resources].sort() });
+
+// -------------------------------------------------------------------------------------------
+// What the scenario asks for (the deploy-time rules of infra/models.ts and infra/settings.ts)
+
+const env = (d: Deployment) => d.evaluation.scenario.env ?? {};
+const stage = (d: Deployment) => d.evaluation.scenario.stage;
+const bedrockConfigured = (d: Deployment) =>
+  Boolean(env(d).DEFAULT_MODEL?.startsWith("bedrock/")) || ["1", "true"].includes(env(d).ENABLE_BEDROCK ?? "");
+const secretValues = (d: Deployment) =>
+  Object.entries(env(d)).filter(([k, v]) => k.startsWith("SST_SECRET_") && v !== "").map(([k, v]) => ({ name: k.slice("SST_SECRET_".length), value: v }));
+
+function expectedStatements(d: Deployment, handler: string): Statement[] {
+  const secrets = [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:patchbay/${stage(d)}/*`];
+  const statements = [
+    allow(["dynamodb:*"], ["<Table>", "<Table>/*"]),
+    allow(["sqs:*"], ["<ResponderQueue>"]),
+    allow(["secretsmanager:GetSecretValue"], secrets),
+  ];
+  if (handler === API) statements.push(allow(["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"], secrets));
+  if (handler === RESPONDER) {
+    // SST's own grant to a queue subscriber.
+    statements.push(
+      allow(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], ["<ResponderQueue>"]),
+    );
+    if (bedrockConfigured(d)) {
+      statements.push(
+        allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], ["arn:aws:bedrock:*::foundation-model/*", `arn:aws:bedrock:*:${ACCOUNT}:inference-profile/*`]),
+      );
+    }
+  }
+  return sortStatements(statements);
+}
+
+function expectedSettings(d: Deployment, apiUrl: string): Record<string, Json> {
+  const e = env(d);
+  return {
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, "") : apiUrl,
+    telegramApiUrl: e.TELEGRAM_API_URL ?? "https://api.telegram.org",
+    slackApiUrl: e.SLACK_API_URL ?? "https://slack.com/api/",
+    discordApiUrl: e.DISCORD_API_URL ?? "https://discord.com/api/v10",
+    openaiBaseUrl: e.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+    defaultModel: e.DEFAULT_MODEL ?? (e.SST_SECRET_OpenAiApiKey ? "openai/gpt-4o-mini" : "echo"),
+    bedrockEnabled: bedrockConfigured(d),
+    maxReceives: 5,
+    type: "sst.sst.Linkable",
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+
+const one = (d: Deployment, type: string, name?: string): RecordedResource => {
+  const found = d.ofType(type).filter((r) => name === undefined || d.owner(r).name === name);
+  expect(found.map((r) => r.name), `${type}${name ? ` of ${name}` : ""}`).toHaveLength(1);
+  return found[0]!;
+};
+const exportOf = (handler: string) => handler.slice(handler.lastIndexOf(".") + 1);
+const sortStatements = (statements: Statement[]) => [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+const byHandler = <T>(fns: LambdaFunction[], f: (fn: LambdaFunction) => T) => Object.fromEntries(fns.map((fn) => [fn.handler, f(fn)]));
+const isSourcemap = (r: RecordedResource) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && String(r.inputs.key).startsWith("sourcemap/");
+
+export const CHECKS: Check[] = [
+  {
+    name: "SST evaluates the config and builds every handler, with nothing it would fail on",
+    run(d) {
+      expect(d.evaluation.errors).toEqual([]);
+      expect(d.evaluation.builds.filter((b) => !b.result || b.result.errors.length > 0).map((b) => b.functionID)).toEqual([]);
+    },
+  },
+  {
+    name: "app: patchbay on AWS, the sst CLI pinned exactly, retained and protected only in production",
+    run(d) {
+      const installed = (JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/sst/package.json"), "utf8")) as { version: string }).version;
+      const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+      // Handlers import `sst`: SST refuses to build them unless its version equals the CLI's.
+      expect(manifest.devDependencies.sst, "package.json pins sst exactly").toBe(installed);
+      const production = stage(d) === "production";
+      expect(d.evaluation.app).toMatchObject({ name: "patchbay", home: "aws", version: installed, removal: production ? "retain" : "remove", protect: production });
+      expect(d.evaluation.outputs._protect).toBe(production);
+    },
+  },
+  {
+    name: "outputs: the API URL, the table name, the queue and dead-letter queue URLs",
+    run(d) {
+      expect(d.evaluation.outputs).toEqual({
+        apiUrl: one(d, "aws:apigatewayv2/api:Api").outputs.apiEndpoint,
+        tableName: one(d, "aws:dynamodb/table:Table").inputs.name,
+        queueUrl: one(d, "aws:sqs/queue:Queue", "ResponderQueue").outputs.url,
+        dlqUrl: one(d, "aws:sqs/queue:Queue", "ResponderDlq").outputs.url,
+        _protect: stage(d) === "production",
+      });
+    },
+  },
+  {
+    name: "functions: one per handler, with its memory, time limit and Resource links (names and types)",
+    run(d) {
+      const fns = d.functions();
+      expect(fns.map((fn) => fn.handler).sort(), "one function per handler").toEqual(Object.keys(FUNCTIONS).sort());
+      const links = (fn: LambdaFunction) => Object.fromEntries(Object.entries(fn.links).map(([name, props]) => [name, props.type]));
+      expect(byHandler(fns, (fn) => ({ memoryMb: fn.memoryMb, timeoutSeconds: fn.timeoutSeconds, links: links(fn) }))).toEqual(FUNCTIONS);
+    },
+  },
+  {
+    name: "every function: nodejs24.x on arm64, only SST's environment, a month of logs, a minified ESM bundle exporting its handler, no AWS SDK inside",
+    run(d) {
+      const fns = d.functions();
+      const actual = byHandler(fns, (fn) => ({
+        runtime: fn.runtime,
+        architectures: fn.architectures,
+        environment: Object.keys(fn.environment).sort(),
+        app: fn.environment.SST_RESOURCE_App,
+        logRetentionDays: fn.logRetentionDays,
+        format: fn.build.properties.format,
+        minify: fn.build.properties.minify,
+        lambdaHandler: fn.resource.inputs.handler,
+        exportsHandler: fn.build.bundle?.exports.includes(exportOf(fn.handler)),
+        awsSdkBundled: fn.build.bundle?.packages.filter((p) => p.startsWith("@aws-sdk/")),
+      }));
+      const expected = byHandler(fns, (fn) => ({
+        runtime: "nodejs24.x",
+        architectures: ["arm64"],
+        // Links travel encrypted in the bundle (SST_KEY decrypts resource.enc), not as variables.
+        environment: ["SST_KEY", "SST_KEY_FILE", "SST_RESOURCE_App"],
+        app: JSON.stringify({ name: "patchbay", stage: stage(d) }),
+        logRetentionDays: 30,
+        format: "esm",
+        minify: true,
+        lambdaHandler: `bundle.${exportOf(fn.handler)}`,
+        exportsHandler: true,
+        awsSdkBundled: [],
+      }));
+      expect(actual).toEqual(expected);
+    },
+  },
+  {
+    name: "IAM: each function's statements, exactly (tenant secrets written by the API only, Bedrock on the responder only when configured)",
+    run(d) {
+      const fns = d.functions();
+      expect(byHandler(fns, (fn) => sortStatements(fn.statements))).toEqual(byHandler(fns, (fn) => expectedStatements(d, fn.handler)));
+      const managed = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"];
+      expect(byHandler(fns, (fn) => fn.managedPolicies)).toEqual(byHandler(fns, () => managed));
+      // SST 4.17 also trusts the account root (its `!dev` tests an Output, so the dev branch always wins).
+      const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: ["lambda.amazonaws.com"], AWS: [`arn:aws:iam::${ACCOUNT}:root`] } }] };
+      expect(byHandler(fns, (fn) => fn.assumeRolePolicy)).toEqual(byHandler(fns, () => trust));
+    },
+  },
+  {
+    name: "IAM: no role may act on every resource",
+    run(d) {
+      const wildcards = d.ofType("aws:iam/role:Role").flatMap((role) =>
+        d.inlineStatements(role).filter((s) => s.resources.includes("*") || s.actions.includes("*")).map((s) => `${role.name}: ${s.actions.join(",")} on ${s.resources.join(",")}`),
+      );
+      expect(wildcards).toEqual([]);
+    },
+  },
+  {
+    name: "secrets: model keys reach the responder through its encrypted links, and no secret value appears in any AWS resource",
+    run(d) {
+      const responder = d.functions().find((fn) => fn.handler === RESPONDER);
+      for (const { name, value } of secretValues(d)) {
+        // SST's own link records (components, only in the encrypted state) may hold it; AWS resources may not.
+        const leaks = d.resources.filter((r) => r.custom && JSON.stringify(r.inputs).includes(value)).map((r) => `${r.type} ${r.name}`);
+        expect(leaks, `AWS resources holding the value of ${name}`).toEqual([]);
+        expect(responder?.links[name]?.value, `Resource.${name}.value on the responder`).toBe(value);
+      }
+      const secretEnvironments = d.functions().filter((fn) => fn.resource.secretInputs.includes("environment")).map((fn) => fn.handler);
+      expect(secretEnvironments, "functions whose plain environment holds a secret").toEqual([]);
+    },
+  },
+  {
+    name: "Settings: what every function reads as Resource.Settings for this scenario",
+    run(d) {
+      const apiUrl = String(one(d, "aws:apigatewayv2/api:Api").outputs.apiEndpoint);
+      const fns = d.functions();
+      expect(byHandler(fns, (fn) => fn.links.Settings)).toEqual(byHandler(fns, () => expectedSettings(d, apiUrl)));
+    },
+  },
+  {
+    name: "queue: FIFO with high throughput and explicit deduplication, dead letters after 5 receives, kept 14 days",
+    run(d) {
+      expect(d.ofType("aws:sqs/queue:Queue").map((q) => d.owner(q).name).sort()).toEqual(["ResponderDlq", "ResponderQueue"]);
+      const queue = one(d, "aws:sqs/queue:Queue", "ResponderQueue");
+      const dlq = one(d, "aws:sqs/queue:Queue", "ResponderDlq");
+      expect(queue.inputs).toMatchObject({
+        fifoQueue: true,
+        contentBasedDeduplication: false,
+        deduplicationScope: "messageGroup",
+        fifoThroughputLimit: "perMessageGroupId",
+        visibilityTimeoutSeconds: 540,
+      });
+      expect(JSON.parse(String(queue.inputs.redrivePolicy))).toEqual({ deadLetterTargetArn: dlq.outputs.arn, maxReceiveCount: 5 });
+      expect(dlq.inputs).toMatchObject({ fifoQueue: true, messageRetentionSeconds: 14 * 24 * 3600 });
+      expect(dlq.inputs.redrivePolicy).toBeUndefined();
+    },
+  },
+  {
+    name: "responder: the queue's only consumer, FIFO batches of 10, no batching window, partial batch responses",
+    run(d) {
+      const mappings = d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").map((m) => ({
+        source: d.symbolize(String(m.inputs.eventSourceArn)),
+        handler: d.functionByArn(m.inputs.functionName)?.handler,
+        batchSize: m.inputs.batchSize,
+        window: m.inputs.maximumBatchingWindowInSeconds ?? 0,
+        responseTypes: m.inputs.functionResponseTypes,
+      }));
+      expect(mappings).toEqual([{ source: "<ResponderQueue>", handler: RESPONDER, batchSize: 10, window: 0, responseTypes: ["ReportBatchItemFailures"] }]);
+    },
+  },
+  {
+    name: "API: an HTTP API without CORS, routes to their functions (payload 2.0), invocable by this API only, access logs kept a month",
+    run(d) {
+      const api = one(d, "aws:apigatewayv2/api:Api");
+      expect(api.inputs).toMatchObject({ protocolType: "HTTP", corsConfiguration: {} });
+      const routes = d.routes();
+      expect(Object.fromEntries(routes.map((r) => [r.key, r.handler]))).toEqual(ROUTES);
+      expect(routes.filter((r) => r.integration.inputs.integrationType !== "AWS_PROXY" || r.integration.inputs.payloadFormatVersion !== "2.0").map((r) => r.key)).toEqual([]);
+      const permissions = d.ofType("aws:lambda/permission:Permission").map((p) => ({ action: p.inputs.action, principal: p.inputs.principal, sourceArn: p.inputs.sourceArn }));
+      expect(permissions).toEqual(routes.map(() => ({ action: "lambda:InvokeFunction", principal: "apigateway.amazonaws.com", sourceArn: `${String(api.outputs.executionArn)}/*` })));
+      const stageResource = one(d, "aws:apigatewayv2/stage:Stage");
+      expect(stageResource.inputs).toMatchObject({ name: "$default", autoDeploy: true });
+      const accessLog = d.ofType("aws:cloudwatch/logGroup:LogGroup").find((g) => g.outputs.arn === (stageResource.inputs.accessLogSettings as { destinationArn?: string }).destinationArn);
+      expect(accessLog?.inputs.retentionInDays, "access log retention (days)").toBe(30);
+    },
+  },
+  {
+    name: "table: the store's keys and indexes (packages/aws/src/table-schema.ts), TTL on, on demand, point-in-time recovery",
+    run(d) {
+      const table = one(d, "aws:dynamodb/table:Table");
+      const { partitionKey, sortKey, indexes, ttlAttribute } = TABLE_KEYS;
+      const keys = [partitionKey, sortKey, ...Object.values(indexes).flatMap((i) => [i.partitionKey, i.sortKey])];
+      expect(table.inputs).toMatchObject({
+        hashKey: partitionKey,
+        rangeKey: sortKey,
+        // Key attributes only: DynamoDB rejects definitions no key uses, the TTL attribute among them.
+        attributes: keys.map((name) => ({ name, type: "S" })),
+        globalSecondaryIndexes: Object.entries(indexes).map(([name, i]) => ({ name, hashKey: i.partitionKey, rangeKey: i.sortKey, projectionType: "ALL" })),
+        localSecondaryIndexes: [],
+        ttl: { attributeName: ttlAttribute, enabled: true },
+        billingMode: "PAY_PER_REQUEST",
+        pointInTimeRecovery: { enabled: true },
+        streamEnabled: false,
+      });
+    },
+  },
+  {
+    name: "reconciler: every 5 minutes through EventBridge Scheduler, not retried, the scheduler allowed to invoke it alone",
+    run(d) {
+      const schedule = one(d, "aws:scheduler/schedule:Schedule");
+      const target = schedule.inputs.target as Record<string, Json>;
+      expect({
+        expression: schedule.inputs.scheduleExpression,
+        state: schedule.inputs.state,
+        window: schedule.inputs.flexibleTimeWindow,
+        handler: d.functionByArn(target.arn)?.handler,
+        retryPolicy: target.retryPolicy,
+      }).toEqual({ expression: "rate(5 minutes)", state: "ENABLED", window: { mode: "OFF" }, handler: RECONCILER, retryPolicy: { maximumRetryAttempts: 0 } });
+      const reconciler = d.functions().find((fn) => fn.handler === RECONCILER);
+      expect(reconciler?.asyncRetries, "reconciler retries of async invocations").toBe(0);
+      const role = d.byArn(target.roleArn);
+      expect(role && d.inlineStatements(role)).toEqual([allow(["lambda:InvokeFunction"], [`<${String(reconciler?.component)}>`])]);
+    },
+  },
+  {
+    name: "removal: in production the table stays when the stage is removed, in other stages nothing does",
+    run(d) {
+      // SST keeps sourcemaps in its asset bucket in every stage; they are not the app's data.
+      const retained = d.retainedOnRemoval().filter((r) => !isSourcemap(r)).map((r) => `${r.type} ${d.owner(r).name}`);
+      expect(retained).toEqual(stage(d) === "production" ? ["aws:dynamodb/table:Table Table"] : []);
+    },
+  },
+  {
+    name: "AWS's own limits and rules (FIFO batches, visibility ≥ 6 × timeout, HTTP API ≤ 29 s, names…)",
+    run(d) {
+      expect(awsRuleViolations(d)).toEqual([]);
+    },
+  },
+  {
+    name: "sst-env.d.ts declares what SST would generate for the app's links",
+    run(d) {
+      const file = readFileSync(join(REPO_ROOT, "sst-env.d.ts"), "utf8");
+      const declared = file.slice(file.indexOf('declare module "sst"'));
+      expect(declared.trimEnd()).toBe(renderResourceDeclarations(linkedComponents(d)));
+    },
+  },
+  {
+    name: "resource types: nothing is created that these checks do not cover",
+    run(d) {
+      const types = [...new Set(d.resources.filter((r) => r.custom).map((r) => r.type))].sort();
+      expect(types).toEqual(RESOURCE_TYPES);
+    },
+  },
+];
+
+/** Every check's failure for one evaluation, as text that names what differs. */
+export function failures(evaluation: Evaluation): { check: string; detail: string }[] {
+  const deployment = new Deployment(evaluation);
+  return CHECKS.flatMap((check) => {
+    try {
+      check.run(deployment);
+      return [];
+    } catch (error) {
+      const e = error as { message?: string; actual?: unknown; expected?: unknown };
+      return [{ check: check.name, detail: [e.message, JSON.stringify(e.actual), JSON.stringify(e.expected)].join("\n") }];
+    }
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * The check itself is shown to work: each realistic mistake below passes `tsc` and the old
+ * hand-written fakes of SST's globals, yet changes what would be deployed. Seeded one at a time
+ * into a temporary copy of sst.config.ts and infra/, each must make a check of
+ * infra/expectations.ts fail (or SST refuse the config), naming what changed.
+ */
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { evaluate, REPO_ROOT } from "./check/evaluate.ts";
+import type { Scenario } from "./check/report.ts";
+import { failures } from "./expectations.ts";
+
+interface Mistake {
+  name: string;
+  edits: { file: string; from: string; to: string }[];
+  scenario: Scenario;
+  /** What the failing check (or SST's refusal) must say. */
+  caught: RegExp;
+}
+
+const KEYS: Scenario = { stage: "dev", env: { SST_SECRET_OpenAiApiKey: "sk-seeded-openai-key" } };
+
+const MISTAKES: Mistake[] = [
+  {
+    name: "an ARN built with a plain template literal instead of $interpolate",
+    edits: [{ file: "infra/secrets.ts", from: "[$interpolate`arn:${partition}:secretsmanager:", to: "[`arn:${partition}:secretsmanager:" }],
+    scenario: { stage: "dev" },
+    caught: /IAM: each function's statements[\s\S]*Calling \[toString\] on an \[Output<T>\]/,
+  },
+  {
+    name: 'a hand-written link include whose type is not exactly "aws.permission"',
+    edits: [
+      {
+        file: "infra/secrets.ts",
+        from: 'include: [sst.aws.permission({ actions: ["secretsmanager:GetSecretValue"], resources })],',
+        to: 'include: [{ type: "aws.permissions", actions: ["secretsmanager:GetSecretValue"], resources }],',
+      },
+    ],
+    scenario: { stage: "dev" },
+    caught: /IAM: each function's statements[\s\S]*secretsmanager:GetSecretValue/,
+  },
+  {
+    name: "a secret put in a plain Lambda environment variable",
+    edits: [
+      {
+        file: "sst.config.ts",
+        from: "addResponder(queue, [...link, openAiApiKey, anthropicApiKey]);",
+        to: "addResponder(queue, [...link, openAiApiKey, anthropicApiKey], { OPENAI_API_KEY: openAiApiKey.value });",
+      },
+      {
+        file: "infra/responder.ts",
+        from: 'link: sst.aws.FunctionArgs["link"]) {',
+        to: 'link: sst.aws.FunctionArgs["link"], environment?: sst.aws.FunctionArgs["environment"]) {',
+      },
+      { file: "infra/responder.ts", from: "      link,\n", to: "      link,\n      environment,\n" },
+    ],
+    scenario: KEYS,
+    caught: /no secret value appears in any AWS resource[\s\S]*aws:lambda\/function:Function/,
+  },
+  {
+    name: "a global $transform that spreads args.environment",
+    edits: [
+      {
+        file: "infra/defaults.ts",
+        from: "    args.logging ??= {",
+        to: '    args.environment = { ...args.environment, NODE_OPTIONS: "--enable-source-maps" };\n    args.logging ??= {',
+      },
+    ],
+    scenario: { stage: "dev" },
+    caught: /every function: nodejs24\.x[\s\S]*NODE_OPTIONS/,
+  },
+  {
+    name: "retainOnDelete: false on the table",
+    edits: [{ file: "infra/storage.ts", from: "    ttl: ttlAttribute,\n  });", to: "    ttl: ttlAttribute,\n  }, { retainOnDelete: false });" }],
+    scenario: { stage: "production" },
+    caught: /removal: in production the table stays[\s\S]*aws:dynamodb\/table:Table Table/,
+  },
+  {
+    name: "a $transform that spreads args.permissions",
+    edits: [
+      {
+        file: "infra/defaults.ts",
+        from: "    args.logging ??= {",
+        to: '    args.permissions = [...((args.permissions as any[]) ?? []), { actions: ["xray:PutTraceSegments"], resources: ["*"] }];\n    args.logging ??= {',
+      },
+    ],
+    scenario: { stage: "dev" },
+    caught: /SST evaluates the config[\s\S]*is not iterable/,
+  },
+  {
+    name: "a static top-level import in sst.config.ts",
+    edits: [
+      { file: "sst.config.ts", from: '/// <reference path="./.sst/platform/config.d.ts" />\n', to: '/// <reference path="./.sst/platform/config.d.ts" />\nimport { applyFunctionDefaults } from "./infra/defaults";\n' },
+      { file: "sst.config.ts", from: '    const { applyFunctionDefaults } = await import("./infra/defaults");\n', to: "" },
+    ],
+    scenario: { stage: "dev" },
+    caught: /SST evaluates the config[\s\S]*top level imports - this is not allowed/,
+  },
+];
+
+/** sst.config.ts and infra/ copied, everything else they need linked, the mistake applied. */
+async function seededCopy(mistake: Mistake): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "patchbay-seeded-"));
+  // Real copies (dereferenced): a seed must never write through a link into the repository.
+  await cp(join(REPO_ROOT, "sst.config.ts"), join(root, "sst.config.ts"), { dereference: true });
+  await cp(join(REPO_ROOT, "infra"), join(root, "infra"), { recursive: true, dereference: true });
+  for (const shared of ["node_modules", "packages", ".sst", "package.json", "sst-env.d.ts"]) await symlink(join(REPO_ROOT, shared), join(root, shared));
+  for (const { file, from, to } of mistake.edits) {
+    const source = await readFile(join(root, file), "utf8");
+    // A seed that no longer applies would prove nothing: infra/ changed, update the seed.
+    if (source.split(from).length !== 2) throw new Error(`seed "${mistake.name}": ${file} does not contain exactly one ${JSON.stringify(from)}`);
+    await writeFile(join(root, file), source.replace(from, () => to));
+  }
+  return root;
+}
+
+for (const mistake of MISTAKES) {
+  test.concurrent(mistake.name, { timeout: 120_000 }, async () => {
+    const root = await seededCopy(mistake);
+    try {
+      const found = failures(await evaluate(mistake.scenario, { root }));
+      const report = found.map((f) => `✗ ${f.check}\n${f.detail}`).join("\n\n");
+      expect(found.length, "checks failing").toBeGreaterThan(0);
+      expect(found.some((f) => mistake.caught.test(`${f.check}\n${f.detail}`)), `no failure matches ${mistake.caught}:\n${report}`).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+}

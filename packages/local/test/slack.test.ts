@@ -206,9 +206,9 @@ describe("ingress", () => {
     await send(c, h.slack.appMentionEvent({ channel: other, user: "U0HUMAN", text: `<@${c.app.bot_user_id}> over here` }));
     const list = await eventually(async () => {
       const all = await events(c);
-      return all.length === 3 ? all : undefined;
+      return all.length === 5 ? all : undefined;
     });
-    expect(list.map((e) => e.reason).sort()).toEqual(["bot_message", "channel_not_allowed", "not_addressed"]);
+    expect(list.map((e) => e.reason).sort()).toEqual(["bot_message", "channel_not_allowed", "edited_message", "not_addressed", "own_message"]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(h.slack.posted().length).toBe(postsBefore);
   });

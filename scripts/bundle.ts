@@ -1,19 +1,11 @@
-import { mkdir } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
-import { readFile } from "node:fs/promises";
-import { build } from "esbuild";
-
-/** Every Lambda entry point, as infra/ routes them. */
-export const FUNCTIONS = {
-  api: "packages/functions/src/api.ts",
-  responder: "packages/functions/src/responder.ts",
-  reconciler: "packages/functions/src/reconciler.ts",
-  "ingress-telegram": "packages/functions/src/ingress/telegram.ts",
-  "ingress-slack": "packages/functions/src/ingress/slack.ts",
-  "ingress-discord": "packages/functions/src/ingress/discord.ts",
-} as const;
+import { evaluate } from "../infra/check/evaluate.ts";
 
 export const BUNDLE_DIR = "dist/functions";
+const FUNCTIONS_SRC = "packages/functions/src";
 
 export interface BundleSize {
   name: string;
@@ -22,31 +14,31 @@ export interface BundleSize {
 }
 
 /**
- * Builds each function the way SST 4.17 does for this config: esbuild, ESM with a createRequire banner,
- * minified (set explicitly in infra/), Node 24, with the AWS SDK left to the Lambda runtime.
+ * Every Lambda function as SST 4.17 would build it for this config: the bundles of a dev-stage
+ * evaluation through SST's own components (infra/check/), one per handler, copied to
+ * `dist/functions/<path under packages/functions/src, dashed>.mjs` (e.g. `ingress-telegram.mjs`).
+ * Needs `.sst/platform`, which `npm run check:infra` installs.
  */
 export async function bundleAll(): Promise<BundleSize[]> {
-  await mkdir(BUNDLE_DIR, { recursive: true });
-  const sizes: BundleSize[] = [];
-  for (const [name, entry] of Object.entries(FUNCTIONS)) {
-    const outfile = `${BUNDLE_DIR}/${name}.mjs`;
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node24",
-      minify: true,
-      sourcemap: false,
-      external: ["@aws-sdk/*"],
-      banner: { js: 'import { createRequire as topLevelCreateRequire } from "module"; const require = topLevelCreateRequire(import.meta.url);' },
-      logLevel: "error",
-    });
-    const bytes = await readFile(outfile);
-    sizes.push({ name, bytes: bytes.length, gzipBytes: gzipSync(bytes).length });
+  const work = await mkdtemp(join(tmpdir(), "patchbay-bundle-"));
+  try {
+    const { builds, errors } = await evaluate({ stage: "dev" }, { work });
+    if (errors.length > 0) throw new Error(`SST could not build the functions (run \`npm run check:infra\` for details):\n${errors.join("\n")}`);
+    await mkdir(BUNDLE_DIR, { recursive: true });
+    const sizes = new Map<string, BundleSize>();
+    for (const build of builds) {
+      if (!build.bundle) throw new Error(`${build.functionID}: SST built no bundle`);
+      const name = relative(FUNCTIONS_SRC, build.handler.slice(0, build.handler.lastIndexOf("."))).replaceAll("/", "-");
+      if (sizes.has(name)) continue;
+      const outfile = join(BUNDLE_DIR, `${name}.mjs`);
+      await copyFile(build.bundle.file, outfile);
+      const bytes = await readFile(outfile);
+      sizes.set(name, { name, bytes: bytes.length, gzipBytes: gzipSync(bytes).length });
+    }
+    return [...sizes.values()].sort((a, b) => a.name.localeCompare(b.name));
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  return sizes;
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;

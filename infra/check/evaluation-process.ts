@@ -13,12 +13,12 @@ import { startCliServer } from "./cli-rpc.ts";
 import { buildNodeFunction, type BuildInput } from "./node-build.ts";
 import { ACCOUNT } from "./mock-account.ts";
 import { installMocks, loadPulumi, toJson } from "./pulumi-mocks.ts";
-import type { Evaluation, Scenario } from "./report.ts";
+import type { Evaluation, FunctionBuild, Scenario } from "./report.ts";
 import { bundleRun, evaluateApp, type CliPaths } from "./sst-cli.ts";
 
 const { root, work, scenario, report } = JSON.parse(process.argv[2] ?? "{}") as { root: string; work: string; scenario: Scenario; report: string };
 const started = performance.now();
-const evaluation: Evaluation = { scenario, app: undefined, outputs: {}, resources: [], builds: [], calls: {}, rpc: {}, errors: [], ms: 0 };
+const evaluation: Evaluation = { scenario, app: undefined, outputs: {}, resources: [], builds: [], errors: [], ms: 0 };
 // A failed build or apply rejects everything that depends on it: report each failure once.
 const problem = (message: string) => void (evaluation.errors.includes(message) || evaluation.errors.push(message));
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -52,7 +52,7 @@ try {
     (method) => problem(`SST called RPC method ${method}, which the check's CLI stand-in does not implement (infra/check/cli-rpc.ts)`),
   );
   const pulumi = loadPulumi(platform);
-  await installMocks(pulumi, app, { resources: evaluation.resources, calls: evaluation.calls, problem });
+  await installMocks(pulumi, app, { resources: evaluation.resources, problem });
   const outputs = await pulumi.sdk.runtime.runInPulumiStack(async () => ((await import(pathToFileURL(program).href)) as { default: unknown }).default);
   evaluation.outputs = toJson(outputs);
 } catch (error) {
@@ -61,13 +61,8 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
-function count(method: string) {
-  evaluation.rpc[method] = (evaluation.rpc[method] ?? 0) + 1;
-}
-
 /** The bootstrap stack's names (helpers/bootstrap.ts): the asset bucket and image repository. */
 function bootstrap() {
-  count("Provider.Aws.Bootstrap");
   return {
     asset: "sst-asset-check",
     assetEcrRegistryId: ACCOUNT,
@@ -79,13 +74,12 @@ function bootstrap() {
 }
 
 async function build(input: BuildInput, paths: CliPaths, cliVersion: string) {
-  count("Runtime.Build");
-  const record: Evaluation["builds"][number] = {
+  const record: FunctionBuild = {
     functionID: input.functionID,
     handler: input.handler,
     runtime: input.runtime,
     properties: toJson(input.properties),
-    links: toJson(input.links) as Evaluation["builds"][number]["links"],
+    links: toJson(input.links) as FunctionBuild["links"],
     result: undefined,
     bundle: undefined,
   };

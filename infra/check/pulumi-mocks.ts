@@ -52,7 +52,6 @@ interface MockMonitorPrototype {
 
 export interface Recorder {
   resources: RecordedResource[];
-  calls: Record<string, number>;
   problem(message: string): void;
 }
 
@@ -107,7 +106,6 @@ export async function installMocks(pulumi: ReturnType<typeof loadPulumi>, app: {
   await sdk.runtime.setMocks(
     {
       call({ token, inputs }) {
-        recorder.calls[token] = (recorder.calls[token] ?? 0) + 1;
         const answer = providerFunction(token, inputs);
         if (!answer) {
           // Pulumi reports a failed call without its message: record it where the check looks.
@@ -152,9 +150,10 @@ function providerFunction(token: string, inputs: Record<string, unknown>): Recor
 }
 
 /**
- * AWS-looking outputs for the resource types SST creates here, named after the physical name SST
- * chose (`name`, or the logical name when the provider would generate one). Types not listed
- * have no ARN rule here yet: add one rather than letting a made-up ARN reach an IAM policy.
+ * AWS-looking outputs, named after the physical name SST chose (`name`, or the logical name where
+ * the provider would generate one): exact ARN formats for the types this app creates, a generic
+ * ARN for other AWS types (infra/expectations.ts lists the types it covers, so a new one is named
+ * there). Another provider's resources are not mocked.
  */
 function resourceOutputs(type: string, logical: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
   const name = typeof inputs.name === "string" ? inputs.name : logical;
@@ -186,10 +185,13 @@ function resourceOutputs(type: string, logical: string, inputs: Record<string, u
       return { name, arn: arn("scheduler", `schedule/${String(inputs.groupName ?? "default")}/${name}`) };
     case "aws:s3/bucketObjectv2:BucketObjectv2":
       return { arn: `arn:${PARTITION}:s3:::${String(inputs.bucket)}/${String(inputs.key)}`, versionId: "check" };
-    case "random:index/randomBytes:RandomBytes":
-      return { base64: Buffer.alloc(Number(inputs.length ?? 32), 7).toString("base64"), hex: Buffer.alloc(Number(inputs.length ?? 32), 7).toString("hex") };
+    case "random:index/randomBytes:RandomBytes": {
+      const bytes = Buffer.alloc(Number(inputs.length ?? 32), 7);
+      return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+    }
     default:
-      return undefined;
+      if (!type.startsWith("aws:")) return undefined;
+      return { id: `${logical}-id`, name, arn: arn(type.slice(4, type.indexOf("/")), name) };
   }
 }
 

@@ -54,10 +54,6 @@ export interface Evaluation {
   outputs: Record<string, Json>;
   resources: RecordedResource[];
   builds: FunctionBuild[];
-  /** Provider functions called, by token. */
-  calls: Record<string, number>;
-  /** CLI RPC methods called, by name. */
-  rpc: Record<string, number>;
   /** Why the deploy would fail, and anything the check could not reproduce faithfully. */
   errors: string[];
   ms: number;

@@ -4,17 +4,16 @@
  * into a temporary copy of sst.config.ts and infra/, each must make a check of
  * infra/expectations.ts fail (or SST refuse the config), naming what changed.
  */
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { expect, test } from "vitest";
-import { evaluate, REPO_ROOT } from "./check/evaluate.ts";
+import { evaluate } from "./check/evaluate.ts";
 import type { Scenario } from "./check/report.ts";
+import { seededCopy, type Edit } from "./check/seeded-copy.ts";
 import { failures } from "./expectations.ts";
 
 interface Mistake {
   name: string;
-  edits: { file: string; from: string; to: string }[];
+  edits: Edit[];
   scenario: Scenario;
   /** What the failing check (or SST's refusal) must say. */
   caught: RegExp;
@@ -100,25 +99,9 @@ const MISTAKES: Mistake[] = [
   },
 ];
 
-/** sst.config.ts and infra/ copied, everything else they need linked, the mistake applied. */
-async function seededCopy(mistake: Mistake): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), "patchbay-seeded-"));
-  // Real copies (dereferenced): a seed must never write through a link into the repository.
-  await cp(join(REPO_ROOT, "sst.config.ts"), join(root, "sst.config.ts"), { dereference: true });
-  await cp(join(REPO_ROOT, "infra"), join(root, "infra"), { recursive: true, dereference: true });
-  for (const shared of ["node_modules", "packages", ".sst", "package.json", "sst-env.d.ts"]) await symlink(join(REPO_ROOT, shared), join(root, shared));
-  for (const { file, from, to } of mistake.edits) {
-    const source = await readFile(join(root, file), "utf8");
-    // A seed that no longer applies would prove nothing: infra/ changed, update the seed.
-    if (source.split(from).length !== 2) throw new Error(`seed "${mistake.name}": ${file} does not contain exactly one ${JSON.stringify(from)}`);
-    await writeFile(join(root, file), source.replace(from, () => to));
-  }
-  return root;
-}
-
 for (const mistake of MISTAKES) {
   test.concurrent(mistake.name, { timeout: 120_000 }, async () => {
-    const root = await seededCopy(mistake);
+    const root = await seededCopy(mistake.edits);
     try {
       const found = failures(await evaluate(mistake.scenario, { root }));
       const report = found.map((f) => `✗ ${f.check}\n${f.detail}`).join("\n\n");

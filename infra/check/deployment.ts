@@ -101,7 +101,7 @@ export class Deployment {
 
   /** The resources Pulumi would leave in the account when the stage is removed. */
   retainedOnRemoval(): RecordedResource[] {
-    return this.resources.filter((r) => r.custom && r.options.retainOnDelete === true);
+    return this.resources.filter((r) => r.custom && r.retainOnDelete === true);
   }
 
   private lambda(resource: RecordedResource): LambdaFunction {

@@ -3,7 +3,7 @@
  * (pkg/runtime/runtime.go and pkg/runtime/node/build.go): one esbuild bundle per function in
  * `<work>/artifacts/<functionID>-src`, with the options the Go side derives from `nodejs`.
  * What the Go side does and this does not (npm install into the bundle, code splitting, plugin
- * files, non-Node runtimes) is refused by name rather than skipped.
+ * files, copyFiles, non-Node runtimes, `sst dev`) is refused by name rather than skipped.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
@@ -82,8 +82,9 @@ const ESM_BANNER = [
 ];
 
 export async function buildNodeFunction(input: BuildInput, paths: { root: string; work: string; cliVersion: string }): Promise<BuildOutput> {
-  const out = join(paths.work, "artifacts", `${input.functionID}${input.dev ? "-dev" : "-src"}`);
+  if (input.dev) throw new Error(`Runtime.Build: sst dev builds are not reproduced by the check (${input.functionID})`);
   if (input.bundle) return { handler: input.handler, out: input.bundle, errors: [], sourcemaps: [] };
+  const out = join(paths.work, "artifacts", `${input.functionID}-src`);
   if (!input.runtime.startsWith("node")) throw new Error(`Runtime.Build: only Node.js functions are reproduced, not ${input.runtime} (${input.functionID})`);
   const p = input.properties;
   for (const unsupported of ["install", "splitting", "plugins"] as const) {
@@ -119,7 +120,7 @@ export async function buildNodeFunction(input: BuildInput, paths: { root: string
       banner: { js: esm ? [...ESM_BANNER, p.banner ?? ""].join("\n") : (p.banner ?? "") },
       nodePaths: o.nodePaths ?? [],
       define: o.define ?? {},
-      ...(p.minify && !input.dev ? { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true } : {}),
+      ...(p.minify ? { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true } : {}),
       absWorkingDir: paths.root,
       logLevel: "silent",
     });

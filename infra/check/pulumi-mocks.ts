@@ -1,8 +1,8 @@
 /**
  * Pulumi's mocks standing in for the engine and AWS, recording what SST registers. Two corrections
  * make SST behave as under the real engine: URNs qualify a child's type with its parent's full
- * chain, without the root stack (SST takes link types from them); and each registration's options
- * (retainOnDelete, protect…) are kept, which Pulumi's mock API does not pass on.
+ * chain, without the root stack (SST takes link types from them); and each registration's
+ * `retainOnDelete` is kept, which Pulumi's mock API does not pass on.
  * A provider function or resource provider these mocks do not know is an error, never a guess.
  */
 import { createRequire } from "node:module";
@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { Json, RecordedResource } from "./report.ts";
 import { ACCOUNT, PARTITION, REGION } from "./mock-account.ts";
 import { renderPolicyDocument } from "./policy-document.ts";
-
 
 /** The few members of `@pulumi/pulumi` the check uses (the copy under .sst/platform, as SST's). */
 interface PulumiSdk {
@@ -37,13 +36,8 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-  hasProtect(): boolean;
-  getProtect(): boolean;
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean;
-  getIgnorechangesList(): string[];
-  getDependenciesList(): string[];
-  getDeletedwith(): string;
 }
 interface MockMonitorPrototype {
   newUrn(parent: string | undefined, type: string, name: string): string;
@@ -91,13 +85,7 @@ export async function installMocks(pulumi: ReturnType<typeof loadPulumi>, app: {
       inputs: value,
       secretInputs: secrets,
       outputs: {},
-      options: {
-        protect: req.hasProtect() ? req.getProtect() : undefined,
-        retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
-        ignoreChanges: req.getIgnorechangesList(),
-        dependsOn: req.getDependenciesList(),
-        deletedWith: req.getDeletedwith() || undefined,
-      },
+      retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
     };
     recorder.resources.push(pending);
     return register.call(this, req, callback);

@@ -22,13 +22,8 @@ export interface RecordedResource {
   secretInputs: string[];
   /** What the mocks answered beyond the inputs (ARNs, URLs…). */
   outputs: Record<string, Json>;
-  options: {
-    protect: boolean | undefined;
-    retainOnDelete: boolean | undefined;
-    ignoreChanges: string[];
-    dependsOn: string[];
-    deletedWith: string | undefined;
-  };
+  /** Left in the account when the stage is removed (SST sets it per `removal`, or a component does). */
+  retainOnDelete: boolean | undefined;
 }
 
 /** One `Runtime.Build` SST asked for, and what came of it. */

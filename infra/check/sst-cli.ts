@@ -129,8 +129,8 @@ console.log("~j" + JSON.stringify(await mod.app({ stage: $input.stage || undefin
   if (!(app.home in providers) && app.home !== "local") providers[app.home] = {};
   const removal = app.removal ?? "retain";
   if (!["remove", "retain", "retain-all"].includes(removal)) throw new Error("Removal must be one of: remove, retain, retain-all");
-  // The CLI checks `version` as a semver constraint; this config pins it exactly.
-  if (app.version && app.version !== cliVersion) throw new Error(`sst.config.ts wants sst ${app.version}, the CLI is ${cliVersion}`);
+  // The CLI reads `version` as a semver constraint; the check takes only an exact pin.
+  if (app.version && app.version !== cliVersion) throw new Error(`sst.config.ts pins sst ${app.version}, the installed CLI is ${cliVersion}`);
   return { ...app, providers, removal, protect: app.protect ?? false, version: app.version ?? "" } as App;
 }
 

@@ -7,7 +7,7 @@ import { describe, test } from "vitest";
 import { Deployment } from "./check/deployment.ts";
 import { evaluate, scenarioName } from "./check/evaluate.ts";
 import type { Scenario } from "./check/report.ts";
-import { CHECKS } from "./expectations.ts";
+import { CHECKS, runCheck } from "./expectations.ts";
 
 const SCENARIOS: Scenario[] = [
   { stage: "dev" },
@@ -32,6 +32,6 @@ const deployments = (await Promise.all(SCENARIOS.map((scenario) => evaluate(scen
 
 for (const deployment of deployments) {
   describe(scenarioName(deployment.evaluation.scenario), () => {
-    for (const check of CHECKS) test(check.name, () => check.run(deployment));
+    for (const check of CHECKS) test(check.name, () => runCheck(check, deployment));
   });
 }

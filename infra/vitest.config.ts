@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-/** The infrastructure test only; the root config's include globs cover packages/ alone. */
+/** The infrastructure tests only (the root config's include globs cover packages/ alone). */
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {

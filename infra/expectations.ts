@@ -131,8 +131,9 @@ export const CHECKS: Check[] = [
   {
     name: "SST evaluates the config and builds every handler, with nothing it would fail on",
     run(d) {
-      expect(d.evaluation.errors).toEqual([]);
-      expect(d.evaluation.builds.filter((b) => !b.result || b.result.errors.length > 0).map((b) => b.functionID)).toEqual([]);
+      const failedBuilds = d.evaluation.builds.filter((b) => b.result?.errors.length !== 0).map((b) => [`${b.functionID} (${b.handler})`, b.result?.errors ?? "no result"]);
+      expect(Object.fromEntries(failedBuilds), "functions SST could not build").toEqual({});
+      expect(d.evaluation.errors, "what would fail the deploy").toEqual([]);
     },
   },
   {

@@ -62,7 +62,7 @@ async function buildConfig(input: ConfigBuild): Promise<void> {
       sourcemap: "linked",
       stdin: { contents: input.code, resolveDir: input.root, sourcefile: "eval.ts", loader: "ts" },
       nodePaths: [join(input.root, ".sst", "platform", "node_modules")],
-      plugins: [disallowImports(input.globals ?? ""), injectGlobals(input.root, input.globals ?? "")],
+      plugins: [disallowImports(input.globals ?? ""), injectGlobals(input.globals ?? "")],
       external: EXTERNAL,
       define: input.define,
       inject: input.inject ?? [],
@@ -97,12 +97,12 @@ function disallowImports(globals: string): Plugin {
 }
 
 /** The provider and component namespaces, prepended to every user file outside `.sst`. */
-function injectGlobals(root: string, globals: string): Plugin {
+function injectGlobals(globals: string): Plugin {
   return {
     name: "InjectGlobals",
     setup(pluginBuild) {
       pluginBuild.onLoad({ filter: /\.(js|ts|jsx|tsx)$/ }, (args) => {
-        if (args.path.startsWith(join(root, ".sst")) || args.path.includes(".sst")) return undefined;
+        if (args.path.includes(".sst")) return undefined;
         return { contents: `${globals}\n${readFileSync(args.path, "utf8")}`, loader: "default" };
       });
     },

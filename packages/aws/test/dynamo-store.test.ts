@@ -19,7 +19,7 @@ describeStoreContract("DynamoDB store on the embedded emulator", async () => {
   const client = createDocumentClient({
     endpoint: dynamo.endpoint,
     region: "local",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    credentials: dynamo.credentials,
   });
   const table = `contract-${++tables}`;
   await ensureTable(client, table);

@@ -1,8 +1,11 @@
+import * as v from "valibot";
 import { PlatformCallError } from "@patchbay/core";
 import type { Logger, OutboundContext, PlatformClient } from "@patchbay/core";
 import type { TelegramBotApi } from "./bot-api.ts";
 import { markdownToTelegramHtml, splitForTelegram } from "./format.ts";
-import type { TelegramMessage } from "./types.ts";
+import { telegramRouteSchema } from "./route.ts";
+import type { TelegramRoute } from "./route.ts";
+import type { TelegramSentMessage } from "./types.ts";
 
 /** Telegram's typing indicator fades after 5 s; it is renewed a little sooner. */
 const TYPING_REFRESH_MS = 4000;
@@ -13,12 +16,12 @@ export function createTelegramClient(api: TelegramBotApi, logger: Logger): Platf
 
   const send = async (context: OutboundContext, chatId: string, params: Record<string, unknown>) => {
     try {
-      return await api<TelegramMessage>(tokenOf(context), "sendMessage", { chat_id: chatId, ...params });
+      return await api<TelegramSentMessage>(tokenOf(context), "sendMessage", { chat_id: chatId, ...params });
     } catch (error) {
       // A group upgraded to a supergroup has a new id; Telegram says which.
       const migrated = error instanceof PlatformCallError ? error.details.migrate_to_chat_id : undefined;
       if (typeof migrated !== "string") throw error;
-      return api<TelegramMessage>(tokenOf(context), "sendMessage", { chat_id: migrated, ...params });
+      return api<TelegramSentMessage>(tokenOf(context), "sendMessage", { chat_id: migrated, ...params });
     }
   };
 
@@ -45,11 +48,12 @@ export function createTelegramClient(api: TelegramBotApi, logger: Logger): Platf
 
     async sendPart(context, part, index) {
       const { message } = context;
+      const route = routeOf(context);
       const params: Record<string, unknown> = {
         link_preview_options: { is_disabled: true },
         ...(message.threadId ? { message_thread_id: Number(message.threadId) } : {}),
         // In groups the first part answers the question visibly; a deleted question must not lose the answer.
-        ...(!message.isDirect && index === 0
+        ...(route.chatType !== "private" && index === 0
           ? { reply_parameters: { message_id: Number(message.messageId), allow_sending_without_reply: true } }
           : {}),
       };
@@ -65,6 +69,15 @@ export function createTelegramClient(api: TelegramBotApi, logger: Logger): Platf
       }
     },
   };
+}
+
+/** The route came through the queue as data: checked, so a job from another version fails loudly, once. */
+function routeOf(context: OutboundContext): TelegramRoute {
+  const parsed = v.safeParse(telegramRouteSchema, context.message.route);
+  if (parsed.success) return parsed.output;
+  throw new PlatformCallError("PLATFORM_ERROR", "The queued Telegram message has no valid route (expected { chatType }); it cannot be answered.", {
+    platform: "telegram",
+  });
 }
 
 function isParseError(error: unknown): boolean {

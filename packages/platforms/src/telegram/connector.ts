@@ -2,7 +2,7 @@ import { PlatformCallError, ValidationError, randomString } from "@patchbay/core
 import type { Integration, PlatformConnector, SecretBundle, Store } from "@patchbay/core";
 import type { TelegramBotApi } from "./bot-api.ts";
 import { ALLOWED_UPDATES } from "./types.ts";
-import type { TelegramMessage, TelegramUser, TelegramWebhookInfo } from "./types.ts";
+import type { TelegramBotUser, TelegramSentMessage, TelegramWebhookInfo } from "./types.ts";
 
 /** Telegram accepts 1–256 characters of A-Z a-z 0-9 _ - as secret_token. */
 const SECRET_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
@@ -14,13 +14,13 @@ const PRIVACY_WARNING =
 
 /** The Telegram control plane: getMe, setWebhook/getWebhookInfo/deleteWebhook, test messages, seen chats. */
 export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, "seenChannels">): PlatformConnector {
-  const warningsFor = (me: TelegramUser) => (me.can_read_all_group_messages ? [] : [PRIVACY_WARNING]);
+  const warningsFor = (me: TelegramBotUser) => (me.can_read_all_group_messages ? [] : [PRIVACY_WARNING]);
 
   return {
     platform: "telegram",
 
     async connect({ botToken, options }) {
-      const me = await api<TelegramUser>(botToken, "getMe");
+      const me = await api<TelegramBotUser>(botToken, "getMe");
       if (!me.username) {
         throw new PlatformCallError("INVALID_CREDENTIALS", "The token does not belong to a bot with a username.");
       }
@@ -54,7 +54,7 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
     },
 
     async validate(integration, secrets, webhookUrl) {
-      const me = await api<TelegramUser>(secrets.bot_token!, "getMe");
+      const me = await api<TelegramBotUser>(secrets.bot_token!, "getMe");
       if (String(me.id) !== integration.bot.id) {
         throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different bot; rotate bot_token.");
       }
@@ -77,7 +77,7 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
       if (!channelId) {
         throw new ValidationError([{ field: "channel_id", message: "is required for Telegram (a chat id the bot is in; see /channels)" }]);
       }
-      const sent = await api<TelegramMessage>(secrets.bot_token!, "sendMessage", { chat_id: channelId, text });
+      const sent = await api<TelegramSentMessage>(secrets.bot_token!, "sendMessage", { chat_id: channelId, text });
       return { messageId: String(sent.message_id) };
     },
 

@@ -1,19 +1,18 @@
-import type { PlatformAdapters, PlatformDeps } from "../shared/platform-adapters.ts";
+import type { PlatformModule } from "../shared/platform-module.ts";
 import { createTelegramBotApi } from "./bot-api.ts";
 import { createTelegramClient } from "./client.ts";
 import { createTelegramConnector } from "./connector.ts";
-import { createTelegramIngress } from "./ingress.ts";
+import { telegramWebhookDriver } from "./driver.ts";
 
-export { createTelegramIngress };
+export { telegramWebhookDriver };
+export type { TelegramRoute } from "./route.ts";
 
 /** Every Bot API call is bounded so a hung connection cannot hold a request or a worker. */
 const BOT_API_TIMEOUT_MS = 15_000;
 
-export function createTelegramPlatform(deps: PlatformDeps): PlatformAdapters {
-  const api = createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS });
-  return {
-    connector: createTelegramConnector(api, deps.store),
-    client: createTelegramClient(api, deps.logger),
-    ingress: createTelegramIngress(deps),
-  };
-}
+export const telegramPlatform = {
+  platform: "telegram",
+  driver: telegramWebhookDriver,
+  createClient: (deps) => createTelegramClient(createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS }), deps.logger),
+  createConnector: (deps) => createTelegramConnector(createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS }), deps.store),
+} as const satisfies PlatformModule;

@@ -1,114 +1,63 @@
-import type { Addressing, InboundMessage, Integration, SeenChannel } from "@patchbay/core";
-import type { TelegramChat, TelegramEntity, TelegramMessage, TelegramUpdate, TelegramUser } from "./types.ts";
+import * as v from "valibot";
+import type { Integration, LoggedMessage, PlatformEvent } from "@patchbay/core";
+import { bodyKey, updateKey } from "./delivery-key.ts";
+import { telegramBotOf } from "./integration-views.ts";
+import { issueDetail } from "./issue-detail.ts";
+import { parseMemberUpdate } from "./parse-membership.ts";
+import { parseEditedMessage, parseNewMessage } from "./parse-message.ts";
+import type { TelegramRoute } from "./route.ts";
+import { memberUpdateSchema, messageSchema, updateIdSchema } from "./schemas.ts";
 
-export type ParsedUpdate =
-  /** A message to run through the answering rules. */
-  | { kind: "message"; message: InboundMessage; addressing: Addressing; chat: SeenChannel | null; fromBot: boolean }
-  /** Nothing to answer, but a chat worth remembering (the bot was added to a group). */
-  | { kind: "chat"; chat: SeenChannel }
-  /** An update Patchbay does not act on; acknowledged and dropped. */
-  | { kind: "skip" };
+type TelegramEvent = PlatformEvent<TelegramRoute>;
+type Unsupported = Extract<TelegramEvent, { kind: "unsupported" }>;
 
-/** Whether a JSON body has the shape of an Update. */
-export function isUpdate(body: unknown): body is TelegramUpdate {
-  return typeof body === "object" && body !== null && Number.isInteger((body as { update_id?: unknown }).update_id);
-}
+/** Update type names as the Bot API spells them; anything else is not named back in the log. */
+const UPDATE_TYPE_NAME = /^[a-z][a-z_]{0,63}$/;
+const READ_TYPES = new Set(["message", "edited_message", "my_chat_member", "chat_member", "channel_post", "edited_channel_post"]);
 
-/** Normalises an Update for one integration's bot and decides whether it addresses the bot. */
-export function parseUpdate(update: TelegramUpdate, integration: Integration, at: string): ParsedUpdate {
-  const membership = update.my_chat_member;
-  if (membership && membership.chat.type !== "private") {
-    return { kind: "chat", chat: seenChannel(membership.chat, at) };
-  }
-  const message = update.message;
-  if (!message || message.chat.type === "channel") return { kind: "skip" };
-
-  const text = message.text ?? message.caption ?? "";
-  const entities = message.text !== undefined ? (message.entities ?? []) : (message.caption_entities ?? []);
-  const isDirect = message.chat.type === "private";
-  const botId = Number(integration.bot.id);
-  const handles = botHandles(integration);
-  const command = commandOf(text, entities, handles, isDirect);
-  const threadId = message.is_topic_message && message.message_thread_id !== undefined ? String(message.message_thread_id) : null;
-  const chatId = String(message.chat.id);
-
-  const inbound: InboundMessage = {
-    key: `u${update.update_id}`,
-    conversationId: threadId ? `${chatId}:${threadId}` : chatId,
-    chatId,
-    isDirect,
-    messageId: String(message.message_id),
-    threadId,
-    userId: String(message.from?.id ?? message.chat.id),
-    userName: displayName(message.from),
-    text,
-    sentAt: new Date(message.date * 1000).toISOString(),
-    reply: { chatType: message.chat.type },
-  };
-  const addressed =
-    command.forBot ||
-    mentionsBot(text, entities, handles, botId) ||
-    repliesToBot(message, botId);
-  return {
-    kind: "message",
-    message: inbound,
-    addressing: { addressed, greeting: command.name === "start" && command.forBot },
-    chat: isDirect ? null : seenChannel(message.chat, at),
-    fromBot: message.from?.is_bot === true,
-  };
-}
-
-/** Lower-case handles without "@": the bot's username and the integration's `mention`. */
-function botHandles(integration: Integration): string[] {
-  return [integration.bot.username, integration.mention ?? ""]
-    .map((h) => h.replace(/^@/, "").toLowerCase())
-    .filter((h) => h.length > 0);
-}
-
-function slice(text: string, entity: TelegramEntity): string {
-  // Entity offsets are UTF-16 code units, which is how JavaScript indexes strings.
-  return text.slice(entity.offset, entity.offset + entity.length);
-}
-
-function mentionsBot(text: string, entities: TelegramEntity[], handles: string[], botId: number): boolean {
-  for (const entity of entities) {
-    if (entity.type === "mention" && handles.includes(slice(text, entity).slice(1).toLowerCase())) return true;
-    if (entity.type === "text_mention" && entity.user?.id === botId) return true;
-  }
-  return false;
-}
-
-/** A command at the start of the message; in groups it is for the bot only as `/cmd@bot`. */
-function commandOf(text: string, entities: TelegramEntity[], handles: string[], isDirect: boolean) {
-  const entity = entities.find((e) => e.type === "bot_command" && e.offset === 0);
-  if (!entity) return { name: null, forBot: false };
-  const [name = "", target] = slice(text, entity).slice(1).split("@");
-  const forBot = target ? handles.includes(target.toLowerCase()) : isDirect;
-  return { name: name.toLowerCase(), forBot };
+function unsupported(reason: Unsupported["reason"], detail: string, key: string, receivedAt: string): Unsupported {
+  const logged: LoggedMessage = { key, conversationId: "", chatId: "", userId: "", userName: "", text: "", sentAt: receivedAt };
+  return { kind: "unsupported", reason, detail, logged };
 }
 
 /**
- * A reply to one of the bot's messages. In forum topics every message that is not a real reply
- * carries the topic-creation service message as `reply_to_message`; that is not a reply to the bot.
+ * Validates a verified Update and normalises it for one integration's bot. Never throws: what is not an
+ * Update Patchbay can read becomes `unexpected_payload`, an update type it does not act on `unsupported_event`.
  */
-function repliesToBot(message: TelegramMessage, botId: number): boolean {
-  const target = message.reply_to_message;
-  if (!target || target.from?.id !== botId) return false;
-  if (target.forum_topic_created !== undefined) return false;
-  if (message.is_topic_message && target.message_id === message.message_thread_id) return false;
-  return true;
-}
+export function parseUpdate(body: unknown, integration: Integration, receivedAt: string): TelegramEvent {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return unsupported("unexpected_payload", "update: expected an object", bodyKey(body), receivedAt);
+  }
+  const updateId = v.safeParse(updateIdSchema, (body as { update_id?: unknown }).update_id);
+  if (!updateId.success) return unsupported("unexpected_payload", issueDetail("update_id", updateId.issues[0]), bodyKey(body), receivedAt);
+  const key = updateKey(updateId.output);
 
-function displayName(user: TelegramUser | undefined): string {
-  if (!user) return "";
-  return [user.first_name, user.last_name].filter(Boolean).join(" ") || user.username || String(user.id);
-}
+  // An Update carries one optional field besides update_id, named after its type; one Patchbay reads wins.
+  const fields = Object.keys(body).filter((field) => field !== "update_id");
+  const type = fields.find((field) => READ_TYPES.has(field)) ?? fields[0];
+  if (type === undefined) return unsupported("unexpected_payload", "update: no update type besides update_id", key, receivedAt);
+  const payload: unknown = (body as Record<string, unknown>)[type];
 
-function seenChannel(chat: TelegramChat, at: string): SeenChannel {
-  return {
-    id: String(chat.id),
-    name: chat.title ?? chat.username ?? chat.first_name ?? String(chat.id),
-    isPrivate: chat.type !== "channel" && !chat.username,
-    lastSeenAt: at,
-  };
+  switch (type) {
+    case "message":
+    case "edited_message": {
+      const message = v.safeParse(messageSchema, payload, { abortEarly: true });
+      if (!message.success) return unsupported("unexpected_payload", issueDetail(type, message.issues[0]), key, receivedAt);
+      if (message.output.chat.type === "channel") return unsupported("unsupported_event", `${type} in a channel: Patchbay does not answer channels`, key, receivedAt);
+      return type === "message"
+        ? parseNewMessage(message.output, key, telegramBotOf(integration), receivedAt)
+        : parseEditedMessage(message.output, key);
+    }
+    case "my_chat_member":
+    case "chat_member": {
+      const member = v.safeParse(memberUpdateSchema, payload, { abortEarly: true });
+      if (!member.success) return unsupported("unexpected_payload", issueDetail(type, member.issues[0]), key, receivedAt);
+      return parseMemberUpdate(member.output, key, receivedAt);
+    }
+    case "channel_post":
+    case "edited_channel_post":
+      return unsupported("unsupported_event", `${type}: Patchbay does not answer channels`, key, receivedAt);
+    default:
+      return unsupported("unsupported_event", `${UPDATE_TYPE_NAME.test(type) ? type : "an unknown type of"} update: not handled`, key, receivedAt);
+  }
 }

@@ -1,0 +1,15 @@
+import type * as v from "valibot";
+
+/** How long the detail of an unexpected payload may get in the activity log. */
+const DETAIL_MAX_CHARS = 200;
+
+/**
+ * Says where a body differs from what Patchbay reads, in words ("message.chat: expected an object").
+ * The schemas' messages name what was expected; a missing field is said to be missing.
+ */
+export function issueDetail(root: string, issue: v.BaseIssue<unknown>): string {
+  const keys = (issue.path ?? []).map((item) => String(item.key));
+  const where = [root, ...keys].join(".");
+  const what = issue.received === "undefined" ? "is missing" : `expected ${issue.message}`;
+  return `${where}: ${what}`.slice(0, DETAIL_MAX_CHARS);
+}

@@ -1,35 +1,22 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
-import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-import { ValidationError, deliveryRef } from "@patchbay/core";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { deliveryRef } from "@patchbay/core";
 import type {
   ActivityEvent,
   ApiKeyRecord,
-  BotClaim,
   ChatMessage,
   DeliveryClaim,
   DeliveryRef,
   IgnoreReason,
-  Integration,
-  IntegrationFilter,
   LastError,
   LoggedMessage,
-  Page,
-  PageRequest,
-  Platform,
-  Replica,
   ReplyJob,
-  SeenChannel,
   Store,
 } from "@patchbay/core";
+import { createIntegrationRecords } from "./dynamo-integrations.ts";
+import type { RecordOptions } from "./dynamo-integrations.ts";
+import { conditional, createTableReader, isConditionFailure, seconds, strip } from "./dynamo-items.ts";
+import type { Item } from "./dynamo-items.ts";
 
 /** How long message records (dedupe, history, activity) are kept. */
 export const MESSAGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -39,127 +26,13 @@ export const MESSAGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
  */
 export const LOGGED_TEXT_LIMIT = 4000;
 
-type Item = Record<string, unknown>;
-
-const KEY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAt", "kind"];
-
-function strip<T>(item: Item): T {
-  const copy: Item = { ...item };
-  for (const key of KEY_ATTRIBUTES) delete copy[key];
-  return copy as T;
-}
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
-
-/** Runs a conditional write: false when its condition did not hold; any other failure is thrown. */
-async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-function encodeCursor(key: Item | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
-}
-
-function decodeCursor(cursor: string | undefined): Item | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (key && typeof key === "object" && !Array.isArray(key)) return key as Item;
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError([{ field: "cursor", message: "is not a cursor this API returned" }]);
-}
-
-const seconds = (ms: number) => Math.floor(ms / 1000);
-
 /** The whole store on one DynamoDB table, through the AWS SDK (on AWS and against the local emulator). */
-export function createDynamoStore(client: DynamoDBDocumentClient, tableName: string): Store {
+export function createDynamoStore(client: DynamoDBDocumentClient, tableName: string, options: Partial<RecordOptions> = {}): Store {
   const TableName = tableName;
 
-  const get = async (pk: string, sk: string): Promise<Item | undefined> =>
-    (await client.send(new GetCommand({ TableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
-
-  /** Pages through a query, keeping only items `keep` accepts, until `limit` are found. */
-  const queryPage = async (
-    input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey" | "Limit">,
-    page: PageRequest,
-    keep: (item: Item) => boolean = () => true,
-  ): Promise<{ items: Item[]; nextCursor: string | null }> => {
-    const items: Item[] = [];
-    let startKey = decodeCursor(page.cursor);
-    for (;;) {
-      const result = await client.send(
-        new QueryCommand({ ...input, TableName, ExclusiveStartKey: startKey, Limit: page.limit - items.length }),
-      );
-      for (const item of result.Items ?? []) if (keep(item)) items.push(item);
-      startKey = result.LastEvaluatedKey;
-      if (!startKey) return { items, nextCursor: null };
-      if (items.length >= page.limit) {
-        const last = items[items.length - 1]!;
-        return { items, nextCursor: encodeCursor(keyOf(last, input.IndexName)) };
-      }
-    }
-  };
-
-  const queryAll = async (input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">): Promise<Item[]> => {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const result = await client.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey: startKey }));
-      items.push(...(result.Items ?? []));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  };
-
-  const integrationMatches = (filter: IntegrationFilter) => (item: Item) =>
-    (!filter.platform || item.platform === filter.platform) && (!filter.replicaId || item.replicaId === filter.replicaId);
-
-  const replicaItem = (replica: Replica): Item => ({
-    pk: `RP#${replica.id}`,
-    sk: "RP",
-    kind: "replica",
-    gsi1pk: `OWNER#${replica.owner}#RP`,
-    gsi1sk: `${replica.createdAt}#${replica.id}`,
-    ...replica,
-  });
-
-  const integrationItem = (integration: Integration): Item => ({
-    pk: `INT#${integration.id}`,
-    sk: "INT",
-    kind: "integration",
-    gsi1pk: `OWNER#${integration.owner}#INT`,
-    gsi1sk: `${integration.createdAt}#${integration.id}`,
-    gsi2pk: "INTS",
-    gsi2sk: `${integration.createdAt}#${integration.id}`,
-    ...integration,
-  });
-
-  const withCounters = (record: Item, stats: Item | undefined): Integration => ({
-    ...strip<Integration>(record),
-    messageCount: Number(stats?.messageCount ?? 0),
-    lastMessageAt: typeof stats?.lastMessageAt === "string" ? stats.lastMessageAt : null,
-  });
-
-  /** Counters for a page of integration records, in one batch read. */
-  const attachCounters = async (records: Item[]): Promise<Integration[]> => {
-    if (records.length === 0) return [];
-    const stats = new Map<string, Item>();
-    let keys: Record<string, unknown>[] | undefined = records.map((r) => ({ pk: r.pk, sk: "STATS" }));
-    while (keys && keys.length > 0) {
-      const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys } } }));
-      for (const item of result.Responses?.[TableName] ?? []) stats.set(String(item.pk), item);
-      keys = result.UnprocessedKeys?.[TableName]?.Keys;
-    }
-    return records.map((record) => withCounters(record, stats.get(String(record.pk))));
-  };
+  const table = createTableReader(client, TableName);
+  const { get, queryPage, queryAll } = table;
+  const records = createIntegrationRecords(client, TableName, table, { now: options.now ?? Date.now });
 
   const deliveryKey = (ref: DeliveryRef) => ({ pk: `DLV#${ref.integrationId}`, sk: `${ref.sentAt}#${ref.key}` });
 
@@ -217,249 +90,10 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
   };
 
   return {
+    ...records,
+
     async ping() {
       await client.send(new GetCommand({ TableName, Key: { pk: "PING", sk: "PING" } }));
-    },
-
-    // Replicas
-
-    async createReplica(replica) {
-      await client.send(
-        new PutCommand({ TableName, Item: replicaItem(replica), ConditionExpression: "attribute_not_exists(pk)" }),
-      );
-    },
-
-    async getReplica(owner, id) {
-      const item = await get(`RP#${id}`, "RP");
-      return item && item.owner === owner ? strip<Replica>(item) : undefined;
-    },
-
-    async listReplicas(owner) {
-      const items = await queryAll({
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": `OWNER#${owner}#RP` },
-      });
-      return items.map((item) => strip<Replica>(item));
-    },
-
-    async saveReplica(replica) {
-      return conditional(() =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: replicaItem(replica),
-            ConditionExpression: "attribute_exists(pk) AND #owner = :owner",
-            ExpressionAttributeNames: { "#owner": "owner" },
-            ExpressionAttributeValues: { ":owner": replica.owner },
-          }),
-        ),
-      );
-    },
-
-    async deleteReplica(owner, id) {
-      return conditional(() =>
-        client.send(
-          new DeleteCommand({
-            TableName,
-            Key: { pk: `RP#${id}`, sk: "RP" },
-            ConditionExpression: "#owner = :owner",
-            ExpressionAttributeNames: { "#owner": "owner" },
-            ExpressionAttributeValues: { ":owner": owner },
-          }),
-        ),
-      );
-    },
-
-    // Integrations
-
-    async claimBot(platform: Platform, botId: string, integrationId: string, at: string): Promise<BotClaim> {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName,
-            Item: { pk: `BOT#${platform}#${botId}`, sk: "BOT", kind: "bot", integrationId, claimedAt: at },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
-        return { claimed: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const holder = await get(`BOT#${platform}#${botId}`, "BOT");
-        return { claimed: false, holder: String(holder?.integrationId ?? ""), claimedAt: String(holder?.claimedAt ?? "") };
-      }
-    },
-
-    async releaseBot(platform, botId, integrationId) {
-      await conditional(() =>
-        client.send(
-          new DeleteCommand({
-            TableName,
-            Key: { pk: `BOT#${platform}#${botId}`, sk: "BOT" },
-            ConditionExpression: "integrationId = :id",
-            ExpressionAttributeValues: { ":id": integrationId },
-          }),
-        ),
-      );
-    },
-
-    async createIntegration(integration) {
-      await client.send(
-        new PutCommand({ TableName, Item: integrationItem(integration), ConditionExpression: "attribute_not_exists(pk)" }),
-      );
-    },
-
-    async getIntegration(id) {
-      // The record and its counters in one read: INT < STATS, and CHAN# items sort before both.
-      const result = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :int AND :stats",
-          ExpressionAttributeValues: { ":pk": `INT#${id}`, ":int": "INT", ":stats": "STATS" },
-          ConsistentRead: true,
-        }),
-      );
-      const items = result.Items ?? [];
-      const record = items.find((item) => item.sk === "INT");
-      return record ? withCounters(record, items.find((item) => item.sk === "STATS")) : undefined;
-    },
-
-    async listIntegrations(owner, filter, page) {
-      const input = {
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": `OWNER#${owner}#INT` },
-      };
-      const matches = integrationMatches(filter);
-      const [found, all] = await Promise.all([queryPage(input, page, matches), queryAll(input)]);
-      return {
-        items: await attachCounters(found.items),
-        total: all.filter(matches).length,
-        nextCursor: found.nextCursor,
-      };
-    },
-
-    async scanIntegrations(page) {
-      const found = await queryPage(
-        { IndexName: "gsi2", KeyConditionExpression: "gsi2pk = :pk", ExpressionAttributeValues: { ":pk": "INTS" } },
-        page,
-      );
-      return { items: found.items.map((item) => strip<Integration>(item)), total: found.items.length, nextCursor: found.nextCursor };
-    },
-
-    async saveIntegration(integration) {
-      // Counters (messageCount, lastMessageAt) are left alone: the responder updates them concurrently.
-      const fields = {
-        name: integration.name,
-        replicaId: integration.replicaId,
-        active: integration.active,
-        registration: integration.registration,
-        bot: integration.bot,
-        channelIds: integration.channelIds,
-        channels: integration.channels,
-        guildId: integration.guildId,
-        guildName: integration.guildName,
-        workspaceId: integration.workspaceId,
-        workspaceName: integration.workspaceName,
-        mention: integration.mention,
-        scope: integration.scope,
-        threadAutoCreate: integration.threadAutoCreate,
-        welcomeMessage: integration.welcomeMessage,
-        tokenLast4: integration.tokenLast4,
-        lastError: integration.lastError,
-        validatedAt: integration.validatedAt,
-        updatedAt: integration.updatedAt,
-      };
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = {};
-      const sets = Object.entries(fields).map(([name, value], i) => {
-        names[`#f${i}`] = name;
-        values[`:v${i}`] = value;
-        return `#f${i} = :v${i}`;
-      });
-      return conditional(() =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: { pk: `INT#${integration.id}`, sk: "INT" },
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-    },
-
-    async recordReply(id, at) {
-      await client.send(
-        new UpdateCommand({
-          TableName,
-          Key: { pk: `INT#${id}`, sk: "STATS" },
-          UpdateExpression: "ADD messageCount :one SET lastMessageAt = :at",
-          ExpressionAttributeValues: { ":one": 1, ":at": at },
-        }),
-      );
-    },
-
-    async setRegistration(id, registration, lastError, at) {
-      await conditional(() =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: { pk: `INT#${id}`, sk: "INT" },
-            UpdateExpression: "SET registration = :r, lastError = :e, updatedAt = :at",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":r": registration, ":e": lastError, ":at": at },
-          }),
-        ),
-      );
-    },
-
-    async recordError(id, lastError) {
-      await conditional(() =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: { pk: `INT#${id}`, sk: "INT" },
-            UpdateExpression: "SET lastError = :e",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":e": lastError },
-          }),
-        ),
-      );
-    },
-
-    async deleteIntegration(id) {
-      const items = await queryAll({
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `INT#${id}` },
-        ProjectionExpression: "pk, sk",
-      });
-      for (let i = 0; i < items.length; i += 25) {
-        const batch = items.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
-        let pending: typeof batch | undefined = batch;
-        while (pending && pending.length > 0) {
-          const result = await client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
-          pending = result.UnprocessedItems?.[TableName] as typeof batch | undefined;
-        }
-      }
-    },
-
-    async rememberChannel(integrationId, channel: SeenChannel) {
-      await client.send(
-        new PutCommand({ TableName, Item: { pk: `INT#${integrationId}`, sk: `CHAN#${channel.id}`, kind: "channel", ...channel } }),
-      );
-    },
-
-    async seenChannels(integrationId) {
-      const items = await queryAll({
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :chan)",
-        ExpressionAttributeValues: { ":pk": `INT#${integrationId}`, ":chan": "CHAN#" },
-      });
-      return items
-        .map((item) => strip<SeenChannel>(item))
-        .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
     },
 
     // Deliveries: one record per platform message, from claim to outcome.
@@ -701,12 +335,4 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       );
     },
   };
-}
-
-/** The key of an item in the table and, for index queries, in that index: what a cursor resumes from. */
-function keyOf(item: Item, indexName: string | undefined): Item {
-  const key: Item = { pk: item.pk, sk: item.sk };
-  if (indexName === "gsi1") Object.assign(key, { gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk });
-  if (indexName === "gsi2") Object.assign(key, { gsi2pk: item.gsi2pk, gsi2sk: item.gsi2sk });
-  return key;
 }

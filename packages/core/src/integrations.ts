@@ -84,6 +84,10 @@ export type IntegrationService = ReturnType<typeof createIntegrationService>;
 const TEST_MESSAGE = "✅ Patchbay test message: this integration can post here.";
 /** A bot claim without its integration this old is the leftover of a create that crashed. */
 const ABANDONED_CLAIM_MS = 2 * 60 * 1000;
+/** Times a change is re-applied to a freshly read record when another write got in between, before 409. */
+const WRITE_ATTEMPTS = 4;
+
+export type ReconcileOutcome = "unchanged" | "repaired" | "pending" | "failed" | "removed";
 
 export function webhookUrl(publicUrl: string, platform: Platform, id: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/webhooks/${platform}/${id}`;
@@ -122,9 +126,23 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
     return replica;
   };
 
-  const save = async (integration: Integration): Promise<Integration> => {
-    if (!(await store.saveIntegration(integration))) throw new NotFoundError("integration", integration.id);
-    return integration;
+  /**
+   * Read, change, write conditional on the revision read; when another write got in between, the change is
+   * applied again to the fresh record (never a stale copy written back), and after a few tries it is a 409.
+   */
+  const mutate = async (
+    owner: string,
+    id: string,
+    change: (current: Integration) => Integration | Promise<Integration>,
+  ): Promise<{ saved: Integration; previous: Integration }> => {
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const current = await get(owner, id);
+      const next = await change(current);
+      const outcome = await store.saveIntegration(next);
+      if (outcome === "saved") return { saved: { ...next, revision: next.revision + 1 }, previous: current };
+      if (outcome === "missing") throw new NotFoundError("integration", id);
+    }
+    throw new ConflictError(`Integration "${id}" is being changed by another request right now; try again.`);
   };
 
   const errorOf = (error: PatchbayError): LastError => ({ code: error.code, message: error.message, at: nowIso() });
@@ -133,55 +151,79 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
    * Claims the bot. A claim whose integration does not exist is either a create still in progress or the
    * leftover of one that crashed: it is taken over only once it is old enough to be the latter.
    */
-  const claimBot = async (platform: Platform, botId: string, id: string) => {
+  const claimBot = async (owner: string, platform: Platform, botId: string, id: string) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const claim = await store.claimBot(platform, botId, id, nowIso());
       if (claim.claimed) return;
-      if (await store.getIntegration(claim.holder)) {
+      const holder = await store.getIntegration(claim.holder);
+      if (holder?.owner === owner) {
         throw new ConflictError(
           `This ${platform} bot is already connected as integration "${claim.holder}"; delete that integration first or update it.`,
           { integration_id: claim.holder },
         );
       }
+      // Another owner's integration id is theirs to know: the bot is taken, by whom is not said.
+      if (holder) throw new ConflictError(`This ${platform} bot is already connected to Patchbay by another account.`);
       if (clock.now() - Date.parse(claim.claimedAt) < ABANDONED_CLAIM_MS) break;
       await store.releaseBot(platform, botId, claim.holder);
     }
     throw new ConflictError(`This ${platform} bot is being connected by another request; try again in a minute.`);
   };
 
-  /** Registers the webhook; a retryable failure leaves the integration pending for the reconciler. */
-  const register = async (integration: Integration, secrets: SecretBundle): Promise<Integration> => {
+  const unregister = async (integration: Integration, secrets: SecretBundle) => {
+    try {
+      await connectorFor(integration.platform).unregister(integration, secrets);
+    } catch (error) {
+      logger.warn("could not unregister at the platform", {
+        integration_id: integration.id,
+        code: error instanceof PatchbayError ? error.code : "INTERNAL",
+      });
+    }
+  };
+
+  /**
+   * Registers the webhook; a retryable failure leaves the integration pending for the reconciler. Whoever
+   * registers checks afterwards that the integration still exists: a delete that ran meanwhile may have
+   * unregistered before this registration landed, so it is undone here (the delete retires the record first,
+   * so one of the two always sees the other). Null when the integration is gone.
+   */
+  const register = async (integration: Integration, secrets: SecretBundle): Promise<Integration | null> => {
     try {
       const replica = await requireReplica(integration.owner, integration.replicaId);
       await connectorFor(integration.platform).register(integration, secrets, urlOf(integration), replica);
       const at = nowIso();
-      await store.setRegistration(integration.id, "ok", null, at);
-      return { ...integration, registration: "ok", lastError: null, updatedAt: at };
+      if (!(await store.setRegistration(integration.id, "ok", null, at))) {
+        await unregister(integration, secrets);
+        return null;
+      }
+      return { ...integration, registration: "ok", lastError: null, updatedAt: at, revision: integration.revision + 1 };
     } catch (error) {
       if (error instanceof PlatformCallError && error.retryable) {
         const lastError = errorOf(error);
-        await store.setRegistration(integration.id, "pending", lastError, lastError.at);
+        if (!(await store.setRegistration(integration.id, "pending", lastError, lastError.at))) return null;
         logger.warn("webhook registration deferred", { integration_id: integration.id, code: error.code });
-        return { ...integration, registration: "pending", lastError, updatedAt: lastError.at };
+        return { ...integration, registration: "pending", lastError, updatedAt: lastError.at, revision: integration.revision + 1 };
       }
       throw error;
     }
   };
 
-  const removeEverywhere = async (integration: Integration, secrets: SecretBundle | undefined) => {
-    if (secrets) {
-      try {
-        await connectorFor(integration.platform).unregister(integration, secrets);
-      } catch (error) {
-        logger.warn("could not unregister at the platform", {
-          integration_id: integration.id,
-          code: error instanceof PatchbayError ? error.code : "INTERNAL",
-        });
-      }
-    }
-    await store.deleteIntegration(integration.id);
+  /**
+   * Everything after retiring: the platform registration, the secrets, the records (messages included), the
+   * replica attachment and the bot claim. Idempotent, so the reconciler can finish a delete that stopped.
+   */
+  const cleanUp = async (integration: Integration, unregisterAtPlatform: boolean) => {
+    const secrets = unregisterAtPlatform ? await vault.get(integration.id) : undefined;
+    if (secrets) await unregister(integration, secrets);
     await vault.delete(integration.id);
+    await store.deleteIntegration(integration.id);
+    await store.detachReplica(integration.replicaId, integration.id);
     await store.releaseBot(integration.platform, integration.bot.id, integration.id);
+  };
+
+  /** Points an integration at a replica before any record says so; NotFound when the replica is gone. */
+  const attachReplica = async (owner: string, replicaId: string, integrationId: string) => {
+    if (!(await store.attachReplica(owner, replicaId, integrationId, nowIso()))) throw new NotFoundError("replica", replicaId);
   };
 
   return {
@@ -201,7 +243,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
         options: input.options,
       });
       const id = newId("int");
-      await claimBot(platform, connection.bot.id, id);
+      await claimBot(owner, platform, connection.bot.id, id);
       const now = nowIso();
       const scope = input.scope ?? "mentions";
       const integration: Integration = {
@@ -231,14 +273,18 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
         validatedAt: now,
         createdAt: now,
         updatedAt: now,
+        revision: 0,
       };
       try {
+        await attachReplica(owner, input.replicaId, id);
         await vault.put(id, connection.secrets);
         await store.createIntegration(integration);
         const registered = await register(integration, connection.secrets);
+        if (!registered) throw new NotFoundError("integration", id);
         return { integration: registered, registered: registered.registration === "ok", warnings: connection.warnings };
       } catch (error) {
-        await removeEverywhere(integration, undefined);
+        await store.retireIntegration(id, nowIso());
+        await cleanUp(integration, false);
         throw error;
       }
     },
@@ -250,43 +296,72 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
 
     async update(owner: string, id: string, patch: IntegrationPatch): Promise<Integration> {
       const current = await get(owner, id);
-      if (patch.replicaId !== undefined && patch.replicaId !== current.replicaId) {
-        await requireReplica(owner, patch.replicaId);
-      }
-      const scope = resolveScope(current.scope, patch);
-      let next: Integration = {
-        ...current,
-        name: patch.name ?? current.name,
-        replicaId: patch.replicaId ?? current.replicaId,
-        active: patch.active ?? current.active,
-        scope,
-        mention: patch.mention === undefined ? current.mention : patch.mention,
-        welcomeMessage: patch.welcomeMessage === undefined ? current.welcomeMessage : patch.welcomeMessage,
-        threadAutoCreate: patch.threadAutoCreate ?? current.threadAutoCreate,
-        channelIds: patch.channelIds ?? current.channelIds,
+      const applyPatch = (fresh: Integration): Integration => ({
+        ...fresh,
+        name: patch.name ?? fresh.name,
+        replicaId: patch.replicaId ?? fresh.replicaId,
+        active: patch.active ?? fresh.active,
+        scope: resolveScope(fresh.scope, patch),
+        mention: patch.mention === undefined ? fresh.mention : patch.mention,
+        welcomeMessage: patch.welcomeMessage === undefined ? fresh.welcomeMessage : patch.welcomeMessage,
+        threadAutoCreate: patch.threadAutoCreate ?? fresh.threadAutoCreate,
+        channelIds: patch.channelIds ?? fresh.channelIds,
         updatedAt: nowIso(),
-      };
-      if (patch.botToken === undefined) return save(next);
-
-      // Rotation: the new token must belong to the same bot; it is validated and re-registered.
-      const connection = await connectorFor(current.platform).connect({
-        botToken: patch.botToken,
-        scope,
-        options: { ...(await secretsOf(current)), workspace_id: current.workspaceId, guild_id: current.guildId },
       });
-      if (connection.bot.id !== current.bot.id) {
-        throw new ValidationError([
-          { field: "bot_token", message: `belongs to a different bot (${connection.bot.username}); connect it as a new integration` },
-        ]);
+      applyPatch(current); // a contradiction in the patch is a 400 before anything happens
+
+      // Rotation: the new token must belong to the same bot; it is validated before anything is written.
+      let rotation: { connection: Connection; botToken: string } | undefined;
+      if (patch.botToken !== undefined) {
+        const connection = await connectorFor(current.platform).connect({
+          botToken: patch.botToken,
+          scope: resolveScope(current.scope, patch),
+          options: { ...(await secretsOf(current)), workspace_id: current.workspaceId, guild_id: current.guildId },
+        });
+        if (connection.bot.id !== current.bot.id) {
+          throw new ValidationError([
+            { field: "bot_token", message: `belongs to a different bot (${connection.bot.username}); connect it as a new integration` },
+          ]);
+        }
+        rotation = { connection, botToken: patch.botToken };
       }
-      await vault.put(id, connection.secrets);
-      next = await save({ ...next, bot: connection.bot, tokenLast4: patch.botToken.slice(-4), validatedAt: next.updatedAt });
-      return register(next, connection.secrets);
+
+      // A new replica is attached before the record points at it, so it cannot be deleted in between.
+      const newReplica = patch.replicaId !== undefined && patch.replicaId !== current.replicaId ? patch.replicaId : undefined;
+      if (newReplica !== undefined) await attachReplica(owner, newReplica, id);
+      if (rotation) await vault.put(id, rotation.connection.secrets);
+      let result: { saved: Integration; previous: Integration };
+      try {
+        result = await mutate(owner, id, (fresh) => {
+          const next = applyPatch(fresh);
+          return rotation
+            ? { ...next, bot: rotation.connection.bot, tokenLast4: rotation.botToken.slice(-4), validatedAt: next.updatedAt }
+            : next;
+        });
+      } catch (error) {
+        const fresh = await store.getIntegration(id);
+        if (newReplica !== undefined && fresh?.replicaId !== newReplica) await store.detachReplica(newReplica, id);
+        // Deleted meanwhile: the delete may have emptied the vault before the new token went in; it goes too.
+        if (rotation && !fresh) await vault.delete(id);
+        throw error;
+      }
+      const { saved, previous } = result;
+      if (previous.replicaId !== saved.replicaId) await store.detachReplica(previous.replicaId, id);
+      if (!rotation) return saved;
+      const registered = await register(saved, rotation.connection.secrets);
+      if (!registered) throw new NotFoundError("integration", id);
+      return registered;
     },
 
+    /**
+     * Retires the record first (lookups answer 404, every concurrent write fails from then on), then removes
+     * the rest: whatever raced the delete notices the retirement after its own write and undoes it.
+     */
     async delete(owner: string, id: string): Promise<void> {
-      const integration = await get(owner, id);
-      await removeEverywhere(integration, await vault.get(id));
+      await get(owner, id);
+      const retired = await store.retireIntegration(id, nowIso());
+      if (!retired) throw new NotFoundError("integration", id);
+      await cleanUp(retired, true);
     },
 
     async validate(owner: string, id: string): Promise<ValidateResult> {
@@ -294,8 +369,8 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
       try {
         const report = await connectorFor(integration.platform).validate(integration, await secretsOf(integration), urlOf(integration));
         const at = nowIso();
-        const next = await save({ ...integration, registration: "ok", lastError: null, validatedAt: at, updatedAt: at });
-        return { valid: true, integration: next, warnings: report.warnings };
+        const { saved } = await mutate(owner, id, (fresh) => ({ ...fresh, registration: "ok", lastError: null, validatedAt: at, updatedAt: at }));
+        return { valid: true, integration: saved, warnings: report.warnings };
       } catch (error) {
         if (!(error instanceof PlatformCallError)) throw error;
         const lastError = errorOf(error);
@@ -356,7 +431,8 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
           { field: "channel_ids", message: "must name at least one channel unless sync_all is true" },
         ]);
       }
-      return save({ ...integration, channelIds: input.syncAll ? [] : input.channelIds, updatedAt: nowIso() });
+      const channelIds = input.syncAll ? [] : input.channelIds;
+      return (await mutate(owner, id, (fresh) => ({ ...fresh, channelIds, updatedAt: nowIso() }))).saved;
     },
 
     async events(owner: string, id: string, page: PageRequest): Promise<Page<ActivityEvent>> {
@@ -365,20 +441,27 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
     },
 
     /**
-     * Background repair: registers a pending integration, and re-registers one whose webhook drifted
-     * (someone re-pointed the bot). What cannot be repaired ends as `error` with a clear `last_error`.
+     * Background repair of one scanned integration, on a fresh read: registers a pending one, re-registers one
+     * whose webhook drifted (someone re-pointed the bot), and finishes a delete that stopped half-way. What
+     * cannot be repaired ends as `error` with a clear `last_error`.
      */
-    async reconcile(integration: Integration): Promise<"unchanged" | "repaired" | "pending" | "failed"> {
+    async reconcile(scanned: Integration): Promise<ReconcileOutcome> {
+      const integration = await store.getIntegration(scanned.id);
+      if (!integration) {
+        // Scanned but gone: retired by a delete that is running or that stopped; finishing it is harmless.
+        await cleanUp(scanned, true);
+        return "removed";
+      }
       const secrets = await vault.get(integration.id);
       if (!secrets) return "unchanged";
       const connector = connectorFor(integration.platform);
       try {
         if (integration.registration !== "pending" && (await connector.isRegistered(integration, secrets, urlOf(integration)))) {
           if (integration.registration === "ok") return "unchanged";
-          await store.setRegistration(integration.id, "ok", null, nowIso());
-          return "repaired";
+          return (await store.setRegistration(integration.id, "ok", null, nowIso())) ? "repaired" : "removed";
         }
         const registered = await register(integration, secrets);
+        if (!registered) return "removed";
         return registered.registration === "ok" ? "repaired" : "pending";
       } catch (error) {
         if (error instanceof PlatformCallError && error.retryable) return "pending";

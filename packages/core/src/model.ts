@@ -68,6 +68,8 @@ export interface Integration {
   validatedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Bumped by the store on every write of the record; writes are conditional on the revision they read. */
+  revision: number;
 }
 
 /** The status the API shows, derived from the switches that make it. */

@@ -43,16 +43,23 @@ export interface ReplicaStore {
   getReplica(owner: string, id: string): Promise<Replica | undefined>;
   /** All replicas of an owner, oldest first. */
   listReplicas(owner: string): Promise<Replica[]>;
-  /** Overwrites an existing replica; false when it no longer exists. */
+  /** Overwrites an existing replica's settings; false when it no longer exists. */
   saveReplica(replica: Replica): Promise<boolean>;
-  /** Deletes the replica; false when it did not exist. */
+  /** Deletes the replica; false when it did not exist; throws ConflictError while an integration is attached to it. */
   deleteReplica(owner: string, id: string): Promise<boolean>;
+  /** Records that an integration points at the owner's replica (it then cannot be deleted); false when the replica is gone. */
+  attachReplica(owner: string, replicaId: string, integrationId: string, at: string): Promise<boolean>;
+  /** Forgets that an integration points at a replica (no-op when it did not). */
+  detachReplica(replicaId: string, integrationId: string): Promise<void>;
 }
 
 export interface IntegrationFilter {
   platform?: Platform | undefined;
   replicaId?: string | undefined;
 }
+
+/** Outcome of a write conditional on the revision read: written, someone wrote in between, or the record is gone. */
+export type WriteOutcome = "saved" | "conflict" | "missing";
 
 /** Outcome of claiming a bot for an integration: one bot, one integration. */
 export type BotClaim = { claimed: true } | { claimed: false; holder: string; claimedAt: string };
@@ -70,15 +77,20 @@ export interface IntegrationStore {
   listIntegrations(owner: string, filter: IntegrationFilter, page: PageRequest): Promise<Page<Integration>>;
   /** Every integration (for the reconciler), page by page. */
   scanIntegrations(page: PageRequest): Promise<Page<Integration>>;
-  /** Overwrites the mutable settings of an integration; false when it no longer exists. */
-  saveIntegration(integration: Integration): Promise<boolean>;
+  /** Overwrites the mutable settings if the record is still at `integration.revision` (then one higher). */
+  saveIntegration(integration: Integration): Promise<WriteOutcome>;
   /** Counts a reply: message_count + 1 and last_message_at, without touching other fields. */
   recordReply(id: string, at: string): Promise<void>;
-  /** Sets or clears last_error and the registration state, without touching other fields. */
-  setRegistration(id: string, registration: Integration["registration"], lastError: LastError | null, at: string): Promise<void>;
+  /** Sets or clears last_error and the registration state, without touching other fields; false when gone or retired. */
+  setRegistration(id: string, registration: Integration["registration"], lastError: LastError | null, at: string): Promise<boolean>;
   /** Sets last_error alone (a failure the user must fix, seen while answering), without touching other fields. */
   recordError(id: string, lastError: LastError): Promise<void>;
-  /** Deletes an integration record. */
+  /**
+   * First step of a delete: the integration disappears from lookups and lists and every later write to it
+   * fails, while scans still return it until deleteIntegration; the record as retired, undefined when gone.
+   */
+  retireIntegration(id: string, at: string): Promise<Integration | undefined>;
+  /** Deletes an integration and everything kept for it: seen chats, its messages' texts and answers. */
   deleteIntegration(id: string): Promise<void>;
   /** Remembers a chat the bot was seen in (platforms with no listing API). */
   rememberChannel(integrationId: string, channel: SeenChannel): Promise<void>;

@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   reconcileIntervalMs?: number;
   /** Extra model providers by name (tests). */
   models?: Record<string, ReplicaModel>;
+  /** Interposes on the store (tests hold a call at a chosen point to order a race). */
+  wrapStore?: (store: Store) => Store;
 }
 
 export interface LocalStack {
@@ -59,7 +61,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await writeFile(join(config.dataDir, DYNAMO_ENDPOINT_FILE), dynamo.endpoint, { mode: 0o600 });
   const client = createDocumentClient({ endpoint: dynamo.endpoint, region: "local", credentials: dynamo.credentials });
   await ensureTable(client, LOCAL_TABLE_NAME);
-  const store = createDynamoStore(client, LOCAL_TABLE_NAME);
+  const store = (options.wrapStore ?? ((unwrapped: Store) => unwrapped))(createDynamoStore(client, LOCAL_TABLE_NAME));
   const sealer = await loadSealer(join(config.dataDir, "vault.key"));
   const vault = await createFileVault(config.dataDir, sealer);
   const queue = await createFileQueue(config.dataDir, sealer, options.queue);

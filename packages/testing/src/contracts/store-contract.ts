@@ -40,6 +40,7 @@ export function sampleIntegration(owner: string, id: string, overrides: Partial<
     validatedAt: at,
     createdAt: at,
     updatedAt: at,
+    revision: 0,
     ...overrides,
   };
 }
@@ -74,6 +75,45 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.deleteReplica("alice", "rp_a")).toBe(true);
         expect(await store.getReplica("alice", "rp_a")).toBeUndefined();
         expect(await store.deleteReplica("alice", "rp_a")).toBe(false);
+      });
+
+      test("a replica with an attached integration cannot be deleted; attaching to a deleted one fails", async () => {
+        const store = await makeStore();
+        await store.createReplica(sampleReplica("alice", "rp_a"));
+        await store.createReplica(sampleReplica("alice", "rp_b"));
+        expect(await store.attachReplica("bob", "rp_a", "int_1", iso(T0))).toBe(false);
+        expect(await store.attachReplica("alice", "rp_a", "int_1", iso(T0))).toBe(true);
+        await store.createIntegration(sampleIntegration("alice", "int_1", { replicaId: "rp_a" }));
+        await expect(store.deleteReplica("alice", "rp_a")).rejects.toMatchObject({ code: "CONFLICT", details: { integration_ids: ["int_1"] } });
+        expect(await store.getReplica("alice", "rp_a")).toBeDefined();
+        // Whichever comes first wins: a deleted replica takes no attachment.
+        expect(await store.deleteReplica("alice", "rp_b")).toBe(true);
+        expect(await store.attachReplica("alice", "rp_b", "int_1", iso(T0))).toBe(false);
+        await store.detachReplica("rp_a", "int_1");
+        await store.detachReplica("rp_a", "int_1");
+        expect(await store.deleteReplica("alice", "rp_a")).toBe(true);
+      });
+
+      test("saving a replica keeps its attachments; getReplica does not show them", async () => {
+        const store = await makeStore();
+        await store.createReplica(sampleReplica("alice", "rp_a"));
+        // Just attached (a create in progress): it holds the replica even without an integration record yet.
+        expect(await store.attachReplica("alice", "rp_a", "int_1", iso(Date.now()))).toBe(true);
+        expect(await store.saveReplica({ ...sampleReplica("alice", "rp_a"), name: "renamed" })).toBe(true);
+        expect(await store.getReplica("alice", "rp_a")).toEqual({ ...sampleReplica("alice", "rp_a"), name: "renamed" });
+        await expect(store.deleteReplica("alice", "rp_a")).rejects.toMatchObject({ code: "CONFLICT" });
+      });
+
+      test("an attachment no integration stands behind is dropped on delete once old, or at once when retired", async () => {
+        const store = await makeStore();
+        await store.createReplica(sampleReplica("alice", "rp_a"));
+        // A create that crashed after attaching, long ago; a re-point in progress, just now.
+        expect(await store.attachReplica("alice", "rp_a", "int_crashed", iso(Date.now() - 10 * 60_000))).toBe(true);
+        expect(await store.attachReplica("alice", "rp_a", "int_moving", iso(Date.now()))).toBe(true);
+        await store.createIntegration(sampleIntegration("alice", "int_moving", { replicaId: "rp_other" }));
+        await expect(store.deleteReplica("alice", "rp_a")).rejects.toMatchObject({ details: { integration_ids: ["int_moving"] } });
+        expect(await store.retireIntegration("int_moving", iso(T0))).toBeDefined();
+        expect(await store.deleteReplica("alice", "rp_a")).toBe(true);
       });
     });
 
@@ -127,10 +167,86 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.recordReply("int_1", iso(T0 + 5));
         await store.recordReply("int_1", iso(T0 + 6));
         const stale = sampleIntegration("alice", "int_1", { name: "renamed" });
-        expect(await store.saveIntegration(stale)).toBe(true);
+        expect(await store.saveIntegration(stale)).toBe("saved");
         const saved = await store.getIntegration("int_1");
-        expect(saved).toMatchObject({ name: "renamed", messageCount: 2, lastMessageAt: iso(T0 + 6) });
-        expect(await store.saveIntegration(sampleIntegration("alice", "int_missing"))).toBe(false);
+        expect(saved).toMatchObject({ name: "renamed", messageCount: 2, lastMessageAt: iso(T0 + 6), revision: 1 });
+        expect(await store.saveIntegration(sampleIntegration("alice", "int_missing"))).toBe("missing");
+      });
+
+      test("a save is conditional on the revision read: a write in between is a conflict, nothing is overwritten", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_1"));
+        const readByRotation = (await store.getIntegration("int_1"))!;
+        const readByPatch = (await store.getIntegration("int_1"))!;
+        expect(await store.saveIntegration({ ...readByPatch, active: false })).toBe("saved");
+        expect(await store.saveIntegration({ ...readByRotation, tokenLast4: "new4" })).toBe("conflict");
+        expect(await store.getIntegration("int_1")).toMatchObject({ active: false, tokenLast4: "wxyz", revision: 1 });
+        // Field-level writes move the revision too, so a copy read before them cannot be written back.
+        const beforeRegistration = (await store.getIntegration("int_1"))!;
+        expect(await store.setRegistration("int_1", "error", { code: "PLATFORM_ERROR", message: "gone", at: iso(T0) }, iso(T0 + 1))).toBe(true);
+        expect(await store.saveIntegration({ ...beforeRegistration, name: "x" })).toBe("conflict");
+        const fresh = (await store.getIntegration("int_1"))!;
+        expect(fresh).toMatchObject({ registration: "error", revision: 2 });
+        expect(await store.saveIntegration({ ...fresh, name: "x" })).toBe("saved");
+      });
+
+      test("a retired integration is gone for lookups, lists and writes, but still scanned until deleted", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_1", { replicaId: "rp_a" }));
+        const read = (await store.getIntegration("int_1"))!;
+        expect(await store.retireIntegration("int_1", iso(T0 + 1))).toMatchObject({ id: "int_1", replicaId: "rp_a" });
+        expect(await store.retireIntegration("int_1", iso(T0 + 2))).toBeUndefined();
+        expect(await store.getIntegration("int_1")).toBeUndefined();
+        expect(await store.listIntegrations("alice", {}, { limit: 10 })).toEqual({ items: [], total: 0, nextCursor: null });
+        expect(await store.saveIntegration(read)).toBe("missing");
+        expect(await store.setRegistration("int_1", "ok", null, iso(T0 + 3))).toBe(false);
+        expect((await store.scanIntegrations({ limit: 10 })).items.map((i) => i.id)).toEqual(["int_1"]);
+        await store.deleteIntegration("int_1");
+        expect((await store.scanIntegrations({ limit: 10 })).items).toEqual([]);
+        expect(await store.setRegistration("int_1", "ok", null, iso(T0 + 4))).toBe(false);
+        expect(await store.retireIntegration("int_missing", iso(T0))).toBeUndefined();
+      });
+
+      test("a cursor made up from a real-looking key, or from another owner's list, is a validation error on cursor", async () => {
+        const store = await makeStore();
+        for (let i = 0; i < 3; i++) await store.createIntegration(sampleIntegration("alice", `int_${i}`, { createdAt: iso(T0 + i) }));
+        await store.createIntegration(sampleIntegration("bob", "int_bob"));
+        const forge = (key: unknown) => Buffer.from(JSON.stringify(key)).toString("base64url");
+        const real = (await store.listIntegrations("alice", {}, { limit: 1 })).nextCursor!;
+        const realKey = JSON.parse(Buffer.from(real, "base64url").toString("utf8"));
+        const bobs = (await store.listIntegrations("bob", {}, { limit: 1 })).items[0]!;
+        const forged = [
+          forge({ pk: "x" }),
+          forge({ ...realKey, pk: 42 }),
+          forge({ ...realKey, extra: "x" }),
+          forge([1, 2]),
+          forge({ ...realKey, gsi1pk: "OWNER#bob#INT", gsi1sk: `${bobs.createdAt}#${bobs.id}`, pk: `INT#${bobs.id}` }),
+        ];
+        for (const cursor of forged) {
+          await expect(store.listIntegrations("alice", {}, { limit: 1, cursor })).rejects.toMatchObject({
+            code: "VALIDATION_ERROR",
+            details: { fields: [{ field: "cursor", message: expect.any(String) }] },
+          });
+        }
+        await expect(store.listEvents("int_0", { limit: 1, cursor: forge({ pk: "DLV#int_other", sk: "x" }) }, T0)).rejects.toMatchObject({
+          code: "VALIDATION_ERROR",
+        });
+        await expect(store.scanIntegrations({ limit: 1, cursor: forge({ pk: "a", sk: "b" }) })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+        expect((await store.listIntegrations("alice", {}, { limit: 1, cursor: real })).items.map((i) => i.id)).toEqual(["int_1"]);
+      });
+
+      test("deleting an integration removes its messages' texts and answers at once", async () => {
+        const store = await makeStore();
+        await store.createIntegration(sampleIntegration("alice", "int_contract"));
+        const job = sampleJob("u1", "chat-1");
+        await store.claimDelivery(job, T0, 60_000);
+        await store.recordPartSent(deliveryRef(job.integrationId, job.message), "m1", { latencyMs: 1, answer: "the answer" });
+        await store.recordIgnored("int_contract", sampleJob("u2", "chat-1").message, "not_addressed", iso(T0));
+        expect((await store.listEvents("int_contract", { limit: 10 }, T0)).items).toHaveLength(2);
+        expect(await store.recentTurns("int_contract", "chat-1", 10, T0)).toHaveLength(2);
+        await store.deleteIntegration("int_contract");
+        expect((await store.listEvents("int_contract", { limit: 10 }, T0)).items).toEqual([]);
+        expect(await store.recentTurns("int_contract", "chat-1", 10, T0)).toEqual([]);
       });
 
       test("registration state and last error are set without touching settings", async () => {

@@ -50,7 +50,7 @@ describePlatformClientContract("Telegram", async () => {
   const chatId = 4200 + bots;
   return {
     client: createTelegramClient(createTelegramBotApi({ apiUrl: telegram.url, timeoutMs: 5000 }), logger),
-    context: context({ chatId: String(chatId), isDirect: true }, { bot_token: token }),
+    context: context({ chatId: String(chatId), isDirect: true, route: { chatType: "private" } }, { bot_token: token }),
     limit: 4096,
     sent: async () => telegram.sentMessages(token).map((m) => m.text),
     rateLimitNext: (seconds) => telegram.failNext("sendMessage", { kind: "rate_limit", retryAfter: seconds }),

@@ -43,7 +43,9 @@ export function parseUpdate(body: unknown, integration: Integration, receivedAt:
     case "edited_message": {
       const message = v.safeParse(messageSchema, payload, { abortEarly: true });
       if (!message.success) return unsupported("unexpected_payload", issueDetail(type, message.issues[0]), key, receivedAt);
-      if (message.output.chat.type === "channel") return unsupported("unsupported_event", `${type} in a channel: Patchbay does not answer channels`, key, receivedAt);
+      if (message.output.chat.type === "channel") {
+        return unsupported("unsupported_event", `${type} in a channel: Patchbay does not answer channels`, key, receivedAt);
+      }
       return type === "message"
         ? parseNewMessage(message.output, key, telegramBotOf(integration), receivedAt)
         : parseEditedMessage(message.output, key);
@@ -57,7 +59,9 @@ export function parseUpdate(body: unknown, integration: Integration, receivedAt:
     case "channel_post":
     case "edited_channel_post":
       return unsupported("unsupported_event", `${type}: Patchbay does not answer channels`, key, receivedAt);
-    default:
-      return unsupported("unsupported_event", `${UPDATE_TYPE_NAME.test(type) ? type : "an unknown type of"} update: not handled`, key, receivedAt);
+    default: {
+      const detail = UPDATE_TYPE_NAME.test(type) ? `${type} update: not handled` : "an update of an unknown type: not handled";
+      return unsupported("unsupported_event", detail, key, receivedAt);
+    }
   }
 }

@@ -68,6 +68,7 @@ export function telegramDriverCase(): WebhookDriverCase {
     secrets: { bot_token: "8000000001:AAtelegram-case-token", webhook_secret: TELEGRAM_TEST_WEBHOOK_SECRET },
     // The secret token is the same for every body: Telegram signs nothing.
     sign: () => new Headers({ "content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_TEST_WEBHOOK_SECRET }),
+    signsBody: false,
     mention,
     ownMessage: telegramFixture("own-message"),
     handshake: null,

@@ -242,6 +242,7 @@ export const EventList = z
         latency_ms: z.number().optional(),
         message_ids: z.array(z.string()).optional(),
         reason: z.string().optional(),
+        detail: z.string().optional().openapi({ description: "For unexpected payloads and unsupported events: what was unexpected." }),
         error: z.object({ code: z.string(), message: z.string(), at: Timestamp }).optional(),
       }),
     ),

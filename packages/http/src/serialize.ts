@@ -64,7 +64,7 @@ export function eventJson(event: ActivityEvent) {
     case "replied":
       return { ...base, latency_ms: event.latencyMs, message_ids: event.messageIds };
     case "ignored":
-      return { ...base, reason: event.reason };
+      return { ...base, reason: event.reason, ...(event.detail ? { detail: event.detail } : {}) };
     case "failed":
       return { ...base, error: event.error };
     default:

@@ -39,6 +39,17 @@ function withMessageField(name: string, field: string, value: unknown): unknown 
   return body;
 }
 
+describe("Telegram's stand-in senders", () => {
+  test("an anonymous admin (GroupAnonymousBot) is a person; the linked channel's automatic forward is the platform's", () => {
+    expect(messageOf(fixture("other-bot-anonymous-admin")).sender).toBe("person");
+    const forward = withMessageField("group-message", "is_automatic_forward", true) as { message: Record<string, unknown> };
+    forward.message.from = { id: 777000, is_bot: false, first_name: "Telegram" };
+    const event = parse(forward);
+    expect(messageOf(event).sender).toBe("system");
+    expect(reasonOf(event, { ...integration, scope: "all" })).toBe("system_message");
+  });
+});
+
 describe("every recorded update becomes the event its README says", () => {
   const expected: Record<string, { kind: PlatformEvent["kind"]; sender?: string; addressed?: boolean; reason: string }> = {
     "callback-query": { kind: "unsupported", reason: "unsupported_event" },
@@ -58,7 +69,7 @@ describe("every recorded update becomes the event its README says", () => {
     "my-chat-member-added": { kind: "activity", reason: "member_event" },
     "my-chat-member-blocked": { kind: "activity", reason: "member_event" },
     "new-chat-members": { kind: "activity", reason: "member_event" },
-    "other-bot-anonymous-admin": { kind: "message", sender: "bot", addressed: false, reason: "bot_message" },
+    "other-bot-anonymous-admin": { kind: "message", sender: "person", addressed: false, reason: "not_addressed" },
     "own-message": { kind: "message", sender: "self", addressed: false, reason: "own_message" },
     "photo-caption": { kind: "message", sender: "person", addressed: false, reason: "answered" },
     "private-message": { kind: "message", sender: "person", addressed: false, reason: "answered" },

@@ -36,8 +36,16 @@ const SERVICE_FIELDS = [
 
 const has = (message: TelegramMessage, fields: string[]) => fields.some((field) => Object.hasOwn(message, field));
 
+/** Telegram's stand-in users: an anonymous group admin, and the linked channel's automatic forwards. */
+const GROUP_ANONYMOUS_BOT_ID = 1087968824;
+const TELEGRAM_SERVICE_USER_ID = 777000;
+
 function senderOf(message: TelegramMessage, bot: TelegramBot): Sender {
   if (bot.id !== null && message.from?.id === bot.id) return "self";
+  // A post of the linked channel copied into its discussion group: answering it would answer every channel post.
+  if (message.from?.id === TELEGRAM_SERVICE_USER_ID || Object.hasOwn(message, "is_automatic_forward")) return "system";
+  // An admin writing anonymously is a person, though Telegram marks the stand-in user as a bot.
+  if (message.from?.id === GROUP_ANONYMOUS_BOT_ID) return "person";
   if (message.from?.is_bot === true) return "bot";
   if (has(message, SERVICE_FIELDS)) return "system";
   return "person";

@@ -1,34 +1,56 @@
 import { createHash } from "node:crypto";
+import * as v from "valibot";
+import { PlatformCallError } from "@patchbay/core";
 import type { Clock, Logger, OutboundContext, PlatformClient } from "@patchbay/core";
 import { splitText } from "../shared/split-text.ts";
-import type { InteractionReply } from "./parse-interaction.ts";
+import { readDiscordSecrets } from "./integration-views.ts";
+import { discordRouteSchema, readDiscordRoute } from "./route.ts";
+import type { InteractionRoute, MessageRoute } from "./route.ts";
 import { DISCORD_ERRORS, discordCode } from "./rest.ts";
 import type { DiscordRest } from "./rest.ts";
 
-/** Discord's message content limit. */
+/** Discord's message content limit for bots. */
 const DISCORD_TEXT_LIMIT = 2000;
 /** Interaction tokens live 15 minutes; past this, answers go to the channel with the bot token instead. */
 const INTERACTION_TOKEN_BUDGET_MS = 14 * 60 * 1000;
 /** Right after the deferred response, Discord may not know the interaction's webhook yet. */
 const EARLY_WEBHOOK_WINDOW_MS = 10_000;
 const EARLY_WEBHOOK_RETRY_MS = 250;
+/** The typing indicator lasts 10 s; it is renewed a little sooner while the model works. */
+const TYPING_REFRESH_MS = 8000;
 /** A replica's answer must never ping @everyone, roles or users. */
 const NO_MENTIONS = { parse: [] as string[] };
+/** Nor ping the person it replies to: the reply itself shows whom it answers. */
+const NO_REPLY_PING = { parse: [] as string[], replied_user: false };
 
 interface SentMessage {
   id: string;
 }
 
 /**
- * The responder's Discord side: the deferred response is edited with the first part, later parts are
- * follow-ups; with an expired token the answer goes to the channel with the bot token and a nonce.
+ * The responder's Discord side. An interaction is answered by editing its deferred response with the first
+ * part and posting the rest as follow-ups (in the channel, with the bot token, once the token has expired);
+ * a channel message gets a reply, with a typing indicator while the model works.
  */
 export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Logger): PlatformClient {
-  const replyOf = (context: OutboundContext) => context.message.reply as unknown as InteractionReply;
+  const botToken = (context: OutboundContext) => {
+    const secrets = readDiscordSecrets(context.secrets);
+    if (!secrets) throw new PlatformCallError("INVALID_CREDENTIALS", "No Discord bot token is stored for this integration; rotate bot_token.");
+    return secrets.bot_token;
+  };
 
-  const viaInteraction = async (context: OutboundContext, part: string, index: number): Promise<SentMessage> => {
-    const { applicationId, interactionToken, createdAtMs } = replyOf(context);
-    const base = `/webhooks/${applicationId}/${interactionToken}`;
+  // The nonce makes a retried post return the message already created instead of a second one.
+  const nonceOf = (context: OutboundContext, index: number) =>
+    createHash("sha256").update(`${context.integration.id}:${context.message.key}:${index}`).digest("base64url").slice(0, 25);
+
+  const postToChannel = (context: OutboundContext, channelId: string, index: number, body: Record<string, unknown>) =>
+    rest<SentMessage>("POST", `/channels/${channelId}/messages`, {
+      token: botToken(context),
+      body: { ...body, nonce: nonceOf(context, index), enforce_nonce: true },
+    });
+
+  const viaWebhook = async (route: InteractionRoute, part: string, index: number): Promise<SentMessage> => {
+    const base = `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}`;
     const body = { content: part, allowed_mentions: NO_MENTIONS };
     for (;;) {
       try {
@@ -36,50 +58,67 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
           ? await rest<SentMessage>("PATCH", `${base}/messages/@original`, { body })
           : await rest<SentMessage>("POST", `${base}?wait=true`, { body });
       } catch (error) {
-        const early = clock.now() - createdAtMs < EARLY_WEBHOOK_WINDOW_MS;
+        const early = clock.now() - route.createdAtMs < EARLY_WEBHOOK_WINDOW_MS;
         if (!early || discordCode(error) !== DISCORD_ERRORS.unknownWebhook) throw error;
         await clock.sleep(EARLY_WEBHOOK_RETRY_MS);
       }
     }
   };
 
-  const viaChannel = async (context: OutboundContext, part: string, index: number): Promise<SentMessage> => {
+  const answerInteraction = async (context: OutboundContext, route: InteractionRoute, part: string, index: number): Promise<SentMessage> => {
+    if (clock.now() - route.createdAtMs <= INTERACTION_TOKEN_BUDGET_MS) {
+      try {
+        return await viaWebhook(route, part, index);
+      } catch (error) {
+        const code = discordCode(error);
+        if (code !== DISCORD_ERRORS.invalidWebhookToken && code !== DISCORD_ERRORS.unknownWebhook) throw error;
+        logger.warn("interaction token no longer valid, answering in the channel", { integration_id: context.integration.id });
+      }
+    }
     const { message } = context;
-    // The nonce makes a retried post return the message already created instead of a second one.
-    const nonce = createHash("sha256").update(`${context.integration.id}:${message.key}:${index}`).digest("base64url").slice(0, 25);
-    return rest<SentMessage>("POST", `/channels/${message.threadId ?? message.chatId}/messages`, {
-      token: context.secrets.bot_token,
-      body: { content: part, nonce, enforce_nonce: true, allowed_mentions: NO_MENTIONS },
-    });
+    return postToChannel(context, message.threadId ?? message.chatId, index, { content: part, allowed_mentions: NO_MENTIONS });
   };
 
+  // The first part replies to the message (a deleted one is no error); later parts follow it plainly.
+  const replyToMessage = (context: OutboundContext, route: MessageRoute, part: string, index: number) =>
+    postToChannel(context, route.channelId, index, {
+      content: part,
+      allowed_mentions: NO_REPLY_PING,
+      ...(index === 0 ? { message_reference: { message_id: route.messageId, fail_if_not_exists: false } } : {}),
+    });
+
   return {
-    // The deferred response already shows "… is thinking".
-    startTyping: () => () => undefined,
+    startTyping(context) {
+      const { route } = context.message;
+      const secrets = readDiscordSecrets(context.secrets);
+      // An interaction's deferred response already shows "… is thinking"; an unusable route fails in sendPart.
+      if (!v.is(discordRouteSchema, route) || route.via !== "message" || !secrets) return () => undefined;
+      const ping = () =>
+        rest("POST", `/channels/${route.channelId}/typing`, { token: secrets.bot_token }).catch((error: unknown) => {
+          logger.warn("typing indicator failed", { integration_id: context.integration.id, code: error instanceof PlatformCallError ? error.code : "INTERNAL" });
+        });
+      void ping();
+      const timer = setInterval(ping, TYPING_REFRESH_MS);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
 
     split: (answer) => splitText(answer, DISCORD_TEXT_LIMIT),
 
     async sendPart(context, part, index) {
-      const expired = clock.now() - replyOf(context).createdAtMs > INTERACTION_TOKEN_BUDGET_MS;
-      if (!expired) {
-        try {
-          return { messageId: (await viaInteraction(context, part, index)).id };
-        } catch (error) {
-          const code = discordCode(error);
-          if (code !== DISCORD_ERRORS.invalidWebhookToken && code !== DISCORD_ERRORS.unknownWebhook) throw error;
-          logger.warn("interaction token no longer valid, answering in the channel", { integration_id: context.integration.id });
-        }
-      }
-      return { messageId: (await viaChannel(context, part, index)).id };
+      const route = readDiscordRoute(context.message.route);
+      const sent = route.via === "interaction" ? await answerInteraction(context, route, part, index) : await replyToMessage(context, route, part, index);
+      return { messageId: sent.id };
     },
 
     async finish(context, messageIds) {
       const { integration, message } = context;
       const first = messageIds[0];
-      if (!integration.threadAutoCreate || message.threadId || !first) return;
+      // Threads start in guild channels only: not inside a thread, not in a DM.
+      if (!integration.threadAutoCreate || message.threadId || message.isDirect || !first) return;
       try {
         await rest("POST", `/channels/${message.chatId}/messages/${first}/threads`, {
-          token: context.secrets.bot_token,
+          token: botToken(context),
           body: { name: message.text.slice(0, 100) || "Conversation", auto_archive_duration: 1440 },
         });
       } catch (error) {

@@ -1,0 +1,64 @@
+import * as v from "valibot";
+import type { Integration, LoggedMessage, PlatformEvent } from "@patchbay/core";
+import { deleteKey, editKey, messageKey } from "./delivery-key.ts";
+import { discordBotOf } from "./integration-views.ts";
+import { issueDetail } from "./issue-detail.ts";
+import { cutText, displayName } from "./message-text.ts";
+import { parseCreatedMessage } from "./parse-message.ts";
+import type { DiscordRoute } from "./route.ts";
+import { createdMessageSchema, deletedMessageSchema, gatewayPayloadSchema, updatedMessageSchema } from "./schemas.ts";
+import { unsupported } from "./unsupported.ts";
+
+type DiscordEvent = PlatformEvent<DiscordRoute>;
+
+/** Dispatch names as Discord spells them; anything else is not named back in the log. */
+const DISPATCH_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+const DISPATCH = 0;
+
+/**
+ * A Gateway payload the Discord transport received (`{op, t, s, d}`), normalised: MESSAGE_CREATE goes
+ * through the answering rules, edits and deletions are logged, everything else is unsupported.
+ */
+export function parseDispatch(body: Record<string, unknown>, integration: Integration, receivedAt: string): DiscordEvent {
+  const payload = v.safeParse(gatewayPayloadSchema, body, { abortEarly: true });
+  if (!payload.success) return unsupported("unexpected_payload", issueDetail("", payload.issues[0]), body, receivedAt);
+  const { op, t, d, patchbay_parent_id: parentId } = payload.output;
+  if (op !== DISPATCH) return unsupported("unsupported_event", `a Gateway payload with op ${op}: not a dispatch`, body, receivedAt);
+
+  switch (t) {
+    case "MESSAGE_CREATE": {
+      const message = v.safeParse(createdMessageSchema, d, { abortEarly: true });
+      if (!message.success) return unsupported("unexpected_payload", issueDetail("d", message.issues[0]), d, receivedAt, messageKey);
+      const bot = discordBotOf(integration);
+      // Without the bot's id its own messages cannot be told apart: answering could loop.
+      if (!bot) return unsupported("unexpected_payload", "integration bot: no usable Discord id to tell its own messages", d, receivedAt, messageKey);
+      return parseCreatedMessage(message.output, bot, parentId);
+    }
+    case "MESSAGE_UPDATE": {
+      const message = v.safeParse(updatedMessageSchema, d, { abortEarly: true });
+      if (!message.success) return unsupported("unexpected_payload", issueDetail("d", message.issues[0]), d, receivedAt, (id) => editKey(id, null));
+      const { id, channel_id: channelId, author, content, edited_timestamp: editedAt } = message.output;
+      const logged: LoggedMessage = {
+        key: editKey(id, editedAt),
+        conversationId: channelId,
+        chatId: parentId ?? channelId,
+        userId: author?.id ?? "",
+        userName: displayName(author),
+        text: cutText(content ?? ""),
+        sentAt: editedAt ? new Date(editedAt).toISOString() : receivedAt,
+      };
+      return { kind: "activity", activity: "edit", logged };
+    }
+    case "MESSAGE_DELETE": {
+      const message = v.safeParse(deletedMessageSchema, d, { abortEarly: true });
+      if (!message.success) return unsupported("unexpected_payload", issueDetail("d", message.issues[0]), d, receivedAt, deleteKey);
+      const { id, channel_id: channelId } = message.output;
+      const logged: LoggedMessage = { key: deleteKey(id), conversationId: channelId, chatId: parentId ?? channelId, userId: "", userName: "", text: "", sentAt: receivedAt };
+      return { kind: "activity", activity: "delete", logged };
+    }
+    default: {
+      const detail = t && DISPATCH_NAME.test(t) ? `a ${t} dispatch: not handled` : "a dispatch of an unknown type: not handled";
+      return unsupported("unsupported_event", detail, body, receivedAt);
+    }
+  }
+}

@@ -37,7 +37,7 @@ function context(message: Partial<InboundMessage>, secrets: Record<string, strin
       userName: "U",
       text: "question",
       sentAt: new Date().toISOString(),
-      reply: {},
+      route: {},
       ...message,
     },
   };
@@ -79,12 +79,27 @@ describePlatformClientContract("Discord", async () => {
   const channel = guild.channels[0]!.id;
   const interaction = discord.createInteraction(app.id, { data: slashCommand("question"), guild_id: guild.id, channel_id: channel });
   discord.acknowledgeInteraction(interaction.token);
-  const reply = { applicationId: app.id, interactionToken: interaction.token, createdAtMs: Date.now() };
+  const route = { via: "interaction", applicationId: app.id, interactionToken: interaction.token, createdAtMs: Date.now() };
   return {
     client: createDiscordClient(createDiscordRest({ apiUrl: discord.url, timeoutMs: 5000 }), systemClock, logger),
-    context: context({ chatId: channel, isDirect: false, reply }, { bot_token: app.botToken }),
+    context: context({ chatId: channel, isDirect: false, route }, { bot_token: app.botToken }),
     limit: 2000,
     sent: async () => discord.interactionMessages(interaction.token).filter((m) => m.kind !== "response").map((m) => m.content),
     rateLimitNext: (seconds) => discord.failNext(/\/webhooks\//, { kind: "rate_limit", retryAfter: seconds }),
+  };
+});
+
+describePlatformClientContract("Discord channel reply", async () => {
+  const app = discord.addApplication({ name: "Contract", botToken: `contract-discord-token-${++bots}` });
+  const guild = discord.addGuild({ name: "g", channels: [{ name: "general", type: 0 }], members: [app.id] });
+  const channel = guild.channels[0]!.id;
+  const question = discord.addMessage(channel, { content: "<@bot> question" });
+  const route = { via: "message", channelId: channel, messageId: question.id };
+  return {
+    client: createDiscordClient(createDiscordRest({ apiUrl: discord.url, timeoutMs: 5000 }), systemClock, logger),
+    context: context({ key: `m${question.id}`, chatId: channel, isDirect: false, route }, { bot_token: app.botToken }),
+    limit: 2000,
+    sent: async () => discord.messages(channel).filter((m) => m.id !== question.id).map((m) => m.content),
+    rateLimitNext: (seconds) => discord.failNext("createMessage", { kind: "rate_limit", retryAfter: seconds }),
   };
 });

@@ -1,39 +1,44 @@
-import { parseArgs } from "node:util";
 import { createApiKeyService, systemClock } from "@patchbay/core";
-import { UsageError, openStore } from "./targets.ts";
+import { CommandError, UsageError, parseCommandLine, runTool } from "./command-line.ts";
+import { openStore } from "./targets.ts";
 
-const USAGE = `npm run keys -- create --owner <id> | list --owner <id> | revoke --id <key id>   [--stage <stage> [--table <name>]]`;
+const USAGE = `Usage: npm run keys -- <command> [--stage <stage> [--table <name>]]
 
-/** API keys for the local stack or a deployed stage. */
-async function main(argv: string[]) {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { owner: { type: "string" }, id: { type: "string" }, stage: { type: "string" }, table: { type: "string" } },
+Commands:
+  create --owner <id>    a new API key for the owner, shown once
+  list --owner <id>      the owner's keys: id, prefix, created, revoked
+  revoke --id <key id>   revoke a key (its id from list)
+
+Without --stage it works on the local stack in DATA_DIR (default ./.data), running or not.
+  --stage <stage>        a deployed stage instead (AWS credentials from the environment)
+  --table <name>         the stage's table, when .sst/outputs.json does not name it
+  -h, --help             this help`;
+
+// API keys for the local stack or a deployed stage.
+runTool(USAGE, async (argv) => {
+  const line = parseCommandLine(argv, {
+    options: ["owner", "id", "stage", "table"],
+    commands: { create: ["owner"], list: ["owner"], revoke: ["id"] },
   });
-  const [command] = positionals;
-  const { store, close } = await openStore(values);
+  if (!line) return console.log(USAGE);
+  const { command, values } = line;
+  if (values.table && !values.stage) throw new UsageError("--table goes with --stage <stage>.");
+
+  const { store, close } = await openStore(values, { command: "npm run keys", create: command === "create" });
   try {
     const keys = createApiKeyService({ store, clock: systemClock });
-    if (command === "create" && values.owner) {
-      const { key, record } = await keys.create(values.owner);
+    if (command === "create") {
+      const { key, record } = await keys.create(values.owner!);
       console.log(`Created an API key for owner "${record.owner}" (id ${record.hash}). It is shown once:\n${key}`);
-    } else if (command === "list" && values.owner) {
-      for (const k of await keys.list(values.owner)) {
+    } else if (command === "list") {
+      for (const k of await keys.list(values.owner!)) {
         console.log(`${k.hash}  ${k.prefix}…  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ""}`);
       }
-    } else if (command === "revoke" && values.id) {
-      if (!(await keys.revoke(values.id))) throw new UsageError(`No API key with id ${values.id}; see \`npm run keys -- list --owner <id>\`.`);
-      console.log(`Revoked ${values.id}.`);
     } else {
-      throw new UsageError(USAGE);
+      if (!(await keys.revoke(values.id!))) throw new CommandError(`No API key with id ${values.id}; see \`npm run keys -- list --owner <id>\`.`);
+      console.log(`Revoked ${values.id}.`);
     }
   } finally {
     await close();
   }
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof UsageError ? error.message : error);
-  process.exit(error instanceof UsageError ? 2 : 1);
 });

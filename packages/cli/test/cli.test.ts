@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { eventually } from "../../local/test/helpers.ts";
+import { acquireInstanceLock } from "@patchbay/local";
+import { eventually, tempDataDir } from "../../local/test/helpers.ts";
 import { startHarness } from "../../local/test/harness.ts";
 import type { Harness } from "../../local/test/harness.ts";
 
@@ -34,9 +37,73 @@ test("keys: create, list and revoke against the running local stack", async () =
   expect(await cli("keys", "list", "--owner", "acme")).toMatch(/revoked/);
 });
 
-test("keys: a wrong command prints the usage and exits 2", async () => {
-  const failure = await cli("keys", "rotate").then(() => undefined, (error: { code: number; stderr: string }) => error);
-  expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining("npm run keys -- create --owner") });
+/** An operator command run to its end in a DATA_DIR of the test's choosing. */
+const exit = (name: string, dataDir: string, ...args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [script(name), ...args], { env: { ...process.env, DATA_DIR: dataDir } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+test("--help, -h and help print the usage of every operator command and exit 0, touching no data", async () => {
+  const dataDir = join(await tempDataDir(), "never-created");
+  for (const [name, usage] of [["keys", "Usage: npm run keys -- <command>"], ["dlq", "Usage: npm run dlq -- <command>"]] as const) {
+    for (const args of [["--help"], ["-h"], ["help"], ["list", "--help"], ["--bogus", "--help"]]) {
+      const answer = await exit(name, dataDir, ...args);
+      expect(answer, `${name} ${args.join(" ")}`).toMatchObject({ code: 0, stderr: "", stdout: expect.stringContaining(usage) });
+    }
+  }
+  expect(await exists(dataDir)).toBe(false);
+});
+
+test("a usage error exits 2 with what is wrong and the usage, without opening or creating any data", async () => {
+  const dataDir = join(await tempDataDir(), "never-created");
+  const cases: [string, string[], string][] = [
+    ["keys", [], "Name a command: create, list, revoke."],
+    ["keys", ["rotate"], 'Unknown command "rotate"'],
+    ["keys", ["create"], "create needs --owner."],
+    ["keys", ["create", "--owner"], "--owner <value>' argument missing"],
+    ["keys", ["revoke", "--owner", "acme"], "revoke needs --id."],
+    ["keys", ["list", "--owner", "acme", "--id", "x"], "--id is not an option of list."],
+    ["keys", ["list", "--owner", "acme", "extra"], 'Unexpected argument "extra" after list.'],
+    ["keys", ["list", "--owner", "acme", "--table", "t"], "--table goes with --stage <stage>."],
+    ["keys", ["list", "--ownr", "acme"], "Unknown option '--ownr'"],
+    ["dlq", [], "Name a command: list, redrive."],
+    ["dlq", ["purge"], 'Unknown command "purge"'],
+    ["dlq", ["list", "--dlq-url", "https://sqs/x"], "--dlq-url goes with --stage <stage>."],
+  ];
+  for (const [name, args, problem] of cases) {
+    const answer = await exit(name, dataDir, ...args);
+    expect(answer, `${name} ${args.join(" ")}`).toMatchObject({ code: 2, stdout: "", stderr: expect.stringContaining(problem) });
+    expect(answer.stderr).toContain(`Usage: npm run ${name} -- <command>`);
+    expect(answer.stderr).not.toMatch(/^\s+at /m); // no stack
+  }
+  expect(await exists(dataDir)).toBe(false);
+});
+
+test("commands that read or change local data refuse a DATA_DIR that does not exist instead of creating it", async () => {
+  const dataDir = join(await tempDataDir(), "mistyped");
+  for (const [name, ...args] of [["keys", "list", "--owner", "acme"], ["keys", "revoke", "--id", "abc"], ["dlq", "list"], ["dlq", "redrive"]]) {
+    const answer = await exit(name!, dataDir, ...args);
+    expect(answer).toMatchObject({ code: 1, stderr: `No local data in ${dataDir}: set DATA_DIR to the directory npm start uses, or pass --stage <stage> for a deployed stage.\n` });
+  }
+  expect(await exists(dataDir)).toBe(false);
+});
+
+test("keys does not open data at rest that another process holds", async () => {
+  const dataDir = await tempDataDir();
+  // A stack between taking DATA_DIR and publishing its store's endpoint (starting or stopping).
+  const lock = await acquireInstanceLock(dataDir, "npm start");
+  try {
+    const answer = await exit("keys", dataDir, "create", "--owner", "acme");
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain(`DATA_DIR ${dataDir} is in use by npm start (pid ${process.pid}`);
+    expect(answer.stderr).toContain("try again in a moment");
+    expect(await exists(join(dataDir, "dynamo"))).toBe(false);
+  } finally {
+    await lock.release();
+  }
 });
 
 test("dlq: list shows a dead letter, redrive sends it back and the running stack answers it", async () => {

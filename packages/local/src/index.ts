@@ -4,3 +4,4 @@ export * from "./file-queue.ts";
 export * from "./file-vault.ts";
 export * from "./embedded-dynamo.ts";
 export * from "./sealing.ts";
+export * from "./instance-lock.ts";

@@ -35,6 +35,7 @@ const integration: Integration = {
   validatedAt: null,
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
+  revision: 0,
 };
 
 const message = (text: string, isDirect: boolean): InboundMessage<{ chat: string }> => ({

@@ -43,4 +43,11 @@ export type PlatformEvent<Route = unknown> =
    * Well-formed, verified, but not something Patchbay handles (an update type it does not ask for, a field
    * of another type): acknowledged, so the platform never retries it, and logged with what was unexpected.
    */
-  | { kind: "unsupported"; reason: Extract<IgnoreReason, "unsupported_event" | "unexpected_payload">; detail: string; logged: LoggedMessage };
+  | {
+      kind: "unsupported";
+      reason: Extract<IgnoreReason, "unsupported_event" | "unexpected_payload">;
+      detail: string;
+      logged: LoggedMessage;
+      /** The body the platform expects in answer, when it expects one (Discord's callback for each interaction type). */
+      reply?: unknown;
+    };

@@ -10,20 +10,16 @@ export const INTERACTION = { ping: 1, command: 2, component: 3, autocomplete: 4,
 const CALLBACK = { pong: 1, message: 4, deferredMessage: 5, deferredUpdate: 6, autocompleteResult: 8 } as const;
 const EPHEMERAL = 1 << 6;
 
-/** What the answer to an interaction Patchbay does not act on depends on, kept from parse to acknowledge. */
+/** What the answer to an interaction Patchbay does not act on depends on. */
 export interface InteractionFacts {
   type: number;
   /** A modal opened from a component: only those may be answered with a deferred update. */
   fromComponent: boolean;
 }
 
-// The pipeline hands acknowledge the very event parse returned; the facts live exactly as long as it does.
-const factsOf = new WeakMap<DiscordEvent, InteractionFacts>();
-
-/** Remembers which interaction an unsupported event came from, so it is answered the way Discord accepts. */
-export function withInteractionFacts<E extends DiscordEvent>(event: E, facts: InteractionFacts): E {
-  factsOf.set(event, facts);
-  return event;
+/** An unsupported event that carries the callback Discord accepts for the interaction it came from. */
+export function withInteractionFacts<E extends Extract<DiscordEvent, { kind: "unsupported" }>>(event: E, facts: InteractionFacts): E {
+  return { ...event, reply: declineInteraction(facts, event.reason) };
 }
 
 const REFUSALS: Partial<Record<IgnoreReason, string>> = {
@@ -35,26 +31,26 @@ const REFUSALS: Partial<Record<IgnoreReason, string>> = {
   unexpected_payload: "This assistant could not read that command.",
 };
 
-const ephemeral = (content: string) => Response.json({ type: CALLBACK.message, data: { content, flags: EPHEMERAL } });
-const refusal = (decision: Decision | null) =>
-  ephemeral((decision && !decision.answer && REFUSALS[decision.reason]) || "This assistant will not answer that.");
+const ephemeral = (content: string) => ({ type: CALLBACK.message, data: { content, flags: EPHEMERAL } });
+const refusalText = (reason: IgnoreReason | undefined) => (reason && REFUSALS[reason]) || "This assistant will not answer that.";
+const refusal = (decision: Decision | null) => Response.json(ephemeral(refusalText(decision && !decision.answer ? decision.reason : undefined)));
 /** Accepted, with nothing for Discord to show: Gateway dispatches, and interaction types Discord has not documented. */
 const accepted = () => new Response(null, { status: 202 });
 
-/** The response to an interaction Patchbay does not answer, of a type Discord accepts for that interaction. */
-function declineInteraction(facts: InteractionFacts, decision: Decision | null): Response {
+/** The callback for an interaction Patchbay does not answer, of a type Discord accepts for it; undefined → 202. */
+function declineInteraction(facts: InteractionFacts, reason: IgnoreReason): unknown {
   switch (facts.type) {
     case INTERACTION.command:
-      return refusal(decision);
+      return ephemeral(refusalText(reason));
     case INTERACTION.component:
-      return Response.json({ type: CALLBACK.deferredUpdate });
+      return { type: CALLBACK.deferredUpdate };
     case INTERACTION.autocomplete:
-      return Response.json({ type: CALLBACK.autocompleteResult, data: { choices: [] } });
+      return { type: CALLBACK.autocompleteResult, data: { choices: [] } };
     case INTERACTION.modalSubmit:
       // Deferred updates are "only valid for component-based interactions": a modal opened by a command gets a message.
-      return facts.fromComponent ? Response.json({ type: CALLBACK.deferredUpdate }) : ephemeral("This assistant does not handle forms.");
+      return facts.fromComponent ? { type: CALLBACK.deferredUpdate } : ephemeral("This assistant does not handle forms.");
     default:
-      return accepted();
+      return undefined;
   }
 }
 
@@ -71,10 +67,8 @@ export function acknowledge(event: DiscordEvent, decision: Decision | null): Res
       return decision?.answer ? Response.json({ type: CALLBACK.deferredMessage }) : refusal(decision);
     case "activity":
       return accepted();
-    case "unsupported": {
-      const facts = factsOf.get(event);
-      return facts ? declineInteraction(facts, decision) : accepted();
-    }
+    case "unsupported":
+      return event.reply === undefined ? accepted() : Response.json(event.reply);
   }
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "vitest";
 import {
+  MAX_ANSWER_LENGTH,
   escapeTelegramHtml,
   markdownToTelegramHtml,
+  measureFormatting,
   splitForTelegram,
   telegramHtmlToText,
   visibleLength,
@@ -529,5 +531,91 @@ describe("splitForTelegram", () => {
       if (telegramHtmlToText(html).trim() !== "") expect(parts.length).toBeGreaterThan(0);
       expectReassembles(markdown, parts);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cost: counted (characters the formatter examines), never timed.
+// ---------------------------------------------------------------------------------------------
+
+/** Answers that used to cost more per character the longer they were, as a function of their length. */
+const ADVERSARIAL: Record<string, (length: number) => string> = {
+  "broken links": (n) => "[a](".repeat(n / 4),
+  "unclosed <destinations>": (n) => "[a](<".repeat(n / 5),
+  "unclosed link titles": (n) => '[a](b "'.repeat(n / 7),
+  "bare URLs without a host": (n) => "http:///".repeat(n / 8),
+  "a URL ending in closing parens": (n) => `see http://a.b/${")".repeat(n - 15)}`,
+  "a long run of blanks": (n) => `a${" ".repeat(n - 2)}b`,
+  "a heading of blanks": (n) => `# ${" ".repeat(n - 3)}x`,
+  "a long <destination> with a space": (n) => `[a](<http://${"a".repeat(n - 20)} b>)`,
+  "emphasis pairs on one line": (n) => "*a* ".repeat(n / 4),
+  "deeply nested emphasis": (n) => "*a ".repeat(n / 6) + "b* ".repeat(n / 6),
+  "many fenced blocks": (n) => "```\nx\n```\n".repeat(n / 10),
+  "one long line of words": (n) => "word ".repeat(n / 5),
+  "many short lines": (n) => "a line here\n".repeat(n / 12),
+  "valid links": (n) => "[t](https://ex.com/aaaaaaaaaaaaaaaaaaaa) ".repeat(n / 42),
+  "unpaired backticks": (n) => "`a ".repeat(n / 3),
+  "mixed prose": (n) => "Some **bold** and _it_ text with [link](http://x.y/z) and `code`. [a](\n".repeat(n / 70),
+};
+
+describe("cost: formatting and splitting are linear in the answer's length", () => {
+  /** Characters examined per character of input. */
+  const perCharacter = (text: string, work: (text: string) => unknown) => measureFormatting(() => void work(text)) / text.length;
+
+  test.each(Object.entries(ADVERSARIAL))("converting %s: the same cost per character at 16 000 and 64 000 characters", (_, make) => {
+    const small = perCharacter(make(16_000), markdownToTelegramHtml);
+    const large = perCharacter(make(64_000), markdownToTelegramHtml);
+    expect(large).toBeLessThan(small * 1.25 + 1);
+    expect(large).toBeLessThan(64);
+  });
+
+  // A small limit, so that both lengths split into many parts (one part that fits whole is cheaper).
+  test.each(Object.entries(ADVERSARIAL))("splitting %s: the same cost per character at 16 000 and 64 000 characters", (_, make) => {
+    const split = (text: string) => splitForTelegram(text, 256);
+    const small = perCharacter(make(16_000), split);
+    const large = perCharacter(make(64_000), split);
+    expect(large).toBeLessThan(small * 1.5 + 10);
+    expect(large).toBeLessThan(1_200);
+  });
+
+  test("the issue's answer (32 000 characters of broken link markup) costs a constant per character", () => {
+    const answer = "Read [the docs](https://example.com/docs and [this](".repeat(32_000 / 52).slice(0, 32_000);
+    const cost = measureFormatting(() => {
+      for (const part of splitForTelegram(answer)) markdownToTelegramHtml(part);
+    });
+    expect(cost / answer.length).toBeLessThan(1_200);
+  });
+
+  test("the answer cap is a few Telegram messages", () => {
+    expect(MAX_ANSWER_LENGTH).toBe(16_000);
+    expect(splitForTelegram("word ".repeat(MAX_ANSWER_LENGTH / 5)).length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("what keeps it linear stays readable", () => {
+  test("emphasis nested past 32 levels stays literal, and the HTML stays valid", () => {
+    const deep = `${"*a ".repeat(40)}x${" b*".repeat(40)}`;
+    const html = markdownToTelegramHtml(deep);
+    expect(telegramHtmlProblems(html)).toEqual([]);
+    expect(telegramHtmlToText(html).replace(/[*\s]/g, "")).toBe(`${"a".repeat(40)}x${"b".repeat(40)}`);
+    expect((html.match(/<i>/g) ?? []).length).toBeLessThanOrEqual(32);
+  });
+
+  test("a destination nested past 32 parentheses is not a link; 32 still are", () => {
+    const link = (depth: number) => `[t](https://e.com/${"(".repeat(depth)}${")".repeat(depth)})`;
+    expect(markdownToTelegramHtml(link(32))).toContain("<a href=");
+    expect(markdownToTelegramHtml(link(33))).not.toContain("<a href=");
+  });
+
+  test("a bare URL keeps its balanced parens and drops the unbalanced ones", () => {
+    expect(markdownToTelegramHtml("see http://e.com/a_(b)_c)) now")).toBe("see http://e.com/a_(b)_c)) now");
+    expect(markdownToTelegramHtml("(see http://e.com/wiki/A_(b))")).toBe("(see http://e.com/wiki/A_(b))");
+    expect(markdownToTelegramHtml("http:///x *y* and _it_")).toBe("http:///x <i>y</i> and <i>it</i>");
+  });
+
+  test("headings drop a closing # sequence and trailing blanks, however many", () => {
+    expect(markdownToTelegramHtml(`# Title ##${" ".repeat(5000)}`)).toBe("<b>Title</b>");
+    expect(markdownToTelegramHtml("# C# ##")).toBe("<b>C#</b>");
+    expect(markdownToTelegramHtml("# ##")).toBe("<b>##</b>");
   });
 });

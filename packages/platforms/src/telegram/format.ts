@@ -9,8 +9,31 @@
 /** Telegram's limit on `sendMessage.text`, counted in UTF-16 code units after entity parsing. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
+/**
+ * Longest model answer Patchbay formats and sends, in UTF-16 code units: the responder cuts an answer to
+ * this before formatting. 16 000 is about 4 000 tokens, the usual ceiling of one model answer, and 4 to 5
+ * Telegram messages (8 Discord messages); formatting and splitting are linear, so this bounds a reply's
+ * CPU (a few milliseconds) as well as its length in a chat.
+ */
+export const MAX_ANSWER_LENGTH = 16_000;
+
+/*
+ * Characters examined by this module's scans, counted where they happen: every formatting and splitting
+ * step is a counted loop, a bounded native search, or a regex of a shape that cannot backtrack, so this
+ * count is the module's running cost, and its tests hold it linear in the input length.
+ */
+let examined = 0;
+
+/** How many characters the formatter examined while `work` ran (the cost measure the linearity tests use). */
+export function measureFormatting(work: () => void): number {
+  const before = examined;
+  work();
+  return examined - before;
+}
+
 /** Escapes text for Telegram HTML: `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`. */
 export function escapeTelegramHtml(text: string): string {
+  examined += text.length;
   if (!/[&<>]/.test(text)) return text;
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -23,6 +46,7 @@ const NAMED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quo
 
 /** The text Telegram shows for a Telegram-HTML string: tags removed, entities decoded. */
 export function telegramHtmlToText(html: string): string {
+  examined += html.length;
   return html
     .replace(/<[^>]*>/g, "")
     .replace(/&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g, (whole, name, dec, hex) => {
@@ -38,6 +62,7 @@ const ENTITY = /&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));/y;
 export function visibleLength(html: string): number {
   let length = 0;
   let index = 0;
+  examined += html.length;
   while (index < html.length) {
     const code = html.charCodeAt(index);
     if (code === 0x3c /* < */) {
@@ -76,6 +101,7 @@ interface Line {
 }
 
 function splitLines(text: string): Line[] {
+  examined += text.length;
   const lines: Line[] = [];
   let start = 0;
   for (;;) {
@@ -197,12 +223,14 @@ const WHITESPACE = /\s/;
 const PUNCTUATION = /[\p{P}\p{S}]/u;
 const ALPHANUMERIC = /[\p{L}\p{N}]/u;
 const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
-const ALLOWED_URL = /^(?:https?:\/\/[^\s/?#]+\S*|tg:\/\/\S+|mailto:\S+)$/i;
+// `[^\s/?#]\S*`, not `[^\s/?#]+\S*`: the same language without the quadratic backtracking on a long destination.
+const ALLOWED_URL = /^(?:https?:\/\/[^\s/?#]\S*|tg:\/\/\S+|mailto:\S+)$/i;
 const AUTOLINK = /<((?:https?|tg):\/\/[^\s<>]+|mailto:[^\s<>]+)>/;
 
 function backtickRunLength(src: string, at: number, to: number): number {
   let end = at;
   while (end < to && src[end] === "`") end++;
+  examined += end - at + 1;
   return end - at;
 }
 
@@ -210,6 +238,7 @@ function backtickRunLength(src: string, at: number, to: number): number {
 function findCodeSpanClose(src: string, from: number, to: number, length: number): number {
   let index = from;
   while (index < to) {
+    examined++;
     if (src[index] !== "`") {
       index++;
       continue;
@@ -231,10 +260,13 @@ interface ParsedLink {
 /** For every backtick run in `[from, to)`: the offset of the next run of the same length (its closer), or -1. */
 function codeSpanCloses(src: string, from: number, to: number): Map<number, number> {
   const runs: Array<[number, number]> = [];
-  for (let index = src.indexOf("`", from); index !== -1 && index < to; ) {
-    const run = backtickRunLength(src, index, to);
-    runs.push([index, run]);
-    index = src.indexOf("`", index + run);
+  // Searched in a slice (a view, not a copy): a search past `to` would make link texts cost the whole line.
+  const range = src.slice(from, to);
+  examined += range.length;
+  for (let index = range.indexOf("`"); index !== -1; ) {
+    const run = backtickRunLength(src, from + index, to);
+    runs.push([from + index, run]);
+    index = range.indexOf("`", index + run);
   }
   const closes = new Map<number, number>();
   const nextOfLength = new Map<number, number>();
@@ -252,6 +284,7 @@ function bracketMatches(src: string, from: number, to: number, closes: ReadonlyM
   const open: number[] = [];
   let index = from;
   while (index < to) {
+    examined++;
     const char = src[index];
     if (char === "\\") {
       index += 2;
@@ -273,6 +306,24 @@ function bracketMatches(src: string, from: number, to: number, closes: ReadonlyM
   return matches;
 }
 
+/**
+ * Deepest unbalanced `(` a link destination may hold (cmark's limit too). It keeps link parsing linear: each
+ * `](` inside a destination being scanned opens one more level for it, so at most this many scans can be
+ * running over any character, however many broken links a line holds.
+ */
+const MAX_DESTINATION_PARENS = 32;
+
+/** Offset of the first `char` in `[from, to)`, or -1; stops early at any of `stops` (-1 too). */
+function findBefore(src: string, char: string, from: number, to: number, stops = ""): number {
+  for (let index = from; index < to; index++) {
+    examined++;
+    const here = src[index]!;
+    if (here === char) return index;
+    if (stops.includes(here)) return -1;
+  }
+  return -1;
+}
+
 /** Parses `[text](destination "title")` given the `[` at `at` and its matching `]` at `textEnd`. */
 function parseLink(src: string, at: number, textEnd: number, to: number): ParsedLink | null {
   if (src[textEnd + 1] !== "(") return null;
@@ -280,21 +331,23 @@ function parseLink(src: string, at: number, textEnd: number, to: number): Parsed
   while (index < to && (src[index] === " " || src[index] === "\t")) index++;
   let destination: string;
   if (src[index] === "<") {
-    const close = src.indexOf(">", index + 1);
-    if (close === -1 || close >= to) return null;
+    // `<...>` holds no `<` (CommonMark), so scans from different `<` never overlap.
+    const close = findBefore(src, ">", index + 1, to, "<\n");
+    if (close === -1) return null;
     destination = src.slice(index + 1, close);
     index = close + 1;
   } else {
     const destStart = index;
     let parens = 0;
     while (index < to) {
+      examined++;
       const char = src[index]!;
       if (WHITESPACE.test(char)) break;
       if (char === "\\" && index + 1 < to) {
         index += 2;
         continue;
       }
-      if (char === "(") parens++;
+      if (char === "(" && ++parens > MAX_DESTINATION_PARENS) return null;
       if (char === ")") {
         if (parens === 0) break;
         parens--;
@@ -306,33 +359,41 @@ function parseLink(src: string, at: number, textEnd: number, to: number): Parsed
   while (index < to && (src[index] === " " || src[index] === "\t")) index++;
   const quote = src[index];
   if (quote === '"' || quote === "'") {
-    const close = src.indexOf(quote, index + 1);
-    if (close === -1 || close >= to) return null;
+    const close = findBefore(src, quote, index + 1, to);
+    if (close === -1) return null;
     index = close + 1;
     while (index < to && (src[index] === " " || src[index] === "\t")) index++;
   }
   if (src[index] !== ")") return null;
+  examined += destination.length;
   return { textStart: at + 1, textEnd, destination: destination.replace(/\\([!-/:-@[-`{-~])/g, "$1"), end: index + 1 };
 }
 
 const BARE_URL = /https?:\/\/[^\s<>`*]+/;
+/**
+ * What a bare URL starts with: scheme, `//` and a first host character. Checked before matching the whole
+ * URL, so `http:///http:///…` costs one look per `h`, not a scan to the end of the run from each.
+ */
+const BARE_URL_START = /https?:\/\/[^\s<>`*/]/y;
 
 /** Drops punctuation that ends the sentence around a bare URL rather than the URL (and unbalanced brackets). */
 function trimUrl(url: string): string {
+  // Brackets counted once: trimming `)` after `)` only ever lowers the closers' count.
+  const count = (char: string) => url.split(char).length - 1;
+  const unclosed = { ")": count(")") - count("("), "]": count("]") - count("[") };
+  examined += url.length;
   let end = url.length;
   for (;;) {
+    examined++;
     const last = url[end - 1]!;
     if (".,;:!?'\"_~".includes(last)) {
       end--;
       continue;
     }
-    if (last === ")" || last === "]") {
-      const body = url.slice(0, end);
-      const opener = last === ")" ? "(" : "[";
-      if (body.split(last).length > body.split(opener).length) {
-        end--;
-        continue;
-      }
+    if ((last === ")" || last === "]") && unclosed[last] > 0) {
+      unclosed[last]--;
+      end--;
+      continue;
     }
     return url.slice(0, end);
   }
@@ -368,18 +429,20 @@ function parseInline(src: string, from: number, to: number, allowLinks: boolean)
     if (buffer !== "") nodes.push({ kind: "text", text: buffer });
     buffer = "";
   };
-  const hasBackticks = src.indexOf("`", from) !== -1 && src.indexOf("`", from) < to;
-  const closes = hasBackticks ? codeSpanCloses(src, from, to) : new Map<number, number>();
+  const closes = codeSpanCloses(src, from, to);
   let brackets: Map<number, number> | undefined;
   const autolink = new RegExp(AUTOLINK.source, "iy");
   const bareUrl = new RegExp(BARE_URL.source, "y");
   let index = from;
   while (index < to) {
+    examined++;
     const char = src[index]!;
-    if (char === "h" && (index === from || !ALPHANUMERIC.test(src[index - 1]!))) {
+    BARE_URL_START.lastIndex = index;
+    if (char === "h" && (index === from || !ALPHANUMERIC.test(src[index - 1]!)) && BARE_URL_START.test(src)) {
       // A bare URL is plain text (Telegram links it itself); `_` or `*` inside it is never emphasis.
       bareUrl.lastIndex = index;
       const match = bareUrl.exec(src);
+      examined += match?.[0].length ?? 0;
       if (match !== null) {
         const url = trimUrl(src.slice(index, Math.min(to, index + match[0].length)));
         if (/^https?:\/\/[^/]/.test(url)) {
@@ -430,6 +493,7 @@ function parseInline(src: string, from: number, to: number, allowLinks: boolean)
     if (allowLinks && char === "<") {
       autolink.lastIndex = index;
       const match = autolink.exec(src);
+      examined += match?.[0].length ?? 1;
       if (match !== null && index + match[0].length <= to) {
         const url = match[1]!;
         flush();
@@ -441,6 +505,7 @@ function parseInline(src: string, from: number, to: number, allowLinks: boolean)
     if (char === "*" || char === "_" || char === "~") {
       let end = index;
       while (end < to && src[end] === char) end++;
+      examined += end - index;
       const count = end - index;
       if (char === "~" && count !== 2) {
         buffer += src.slice(index, end);
@@ -468,57 +533,115 @@ function canPair(opener: DelimiterNode, closer: DelimiterNode): boolean {
   return true;
 }
 
+/** A node of the inline sequence while emphasis is paired: a doubly linked list, so collapsing a span is O(1). */
+interface Slot {
+  node: InlineNode;
+  prev: Slot | null;
+  next: Slot | null;
+  /** Folded into an emphasis (or dropped, a fully used delimiter): no longer in the top-level sequence. */
+  gone: boolean;
+}
+
+/**
+ * Deepest nesting of emphasis kept; a pair that would nest deeper stays literal. Nothing legible nests this
+ * deep, and it bounds the recursion of rendering (a long run of `*a ` … `b* ` would overflow the stack).
+ */
+const MAX_EMPHASIS_DEPTH = 32;
+
 /** Pairs delimiter runs into emphasis nodes; unpaired runs stay in place and render literally. */
 function processEmphasis(nodes: InlineNode[]): InlineNode[] {
-  // Per kind of closer, the lowest index still worth searching for an opener (CommonMark's "openers_bottom"):
+  let first: Slot | null = null;
+  let last: Slot | null = null;
+  for (const node of nodes) {
+    const slot: Slot = { node, prev: last, next: null, gone: false };
+    if (last) last.next = slot;
+    else first = slot;
+    last = slot;
+  }
+  /** The children of each emphasis, as the run of slots they were when it closed (made arrays at the end). */
+  const spans = new Map<EmphasisNode, { from: Slot | null; to: Slot | null }>();
+  const depths = new Map<InlineNode, number>();
+  const unlink = (slot: Slot) => {
+    slot.gone = true;
+    if (slot.prev) slot.prev.next = slot.next;
+    else first = slot.next;
+    if (slot.next) slot.next.prev = slot.prev;
+    else last = slot.prev;
+  };
+
+  // Per kind of closer, the earliest slot still worth searching for an opener (CommonMark's "openers_bottom"):
   // a failed search never succeeds later, since openers only lose eligibility, so long lines stay linear.
-  const bottoms = new Map<string, number>();
-  let index = 0;
-  while (index < nodes.length) {
-    const closer = nodes[index]!;
+  const bottoms = new Map<string, Slot>();
+  let current: Slot | null = first;
+  while (current !== null) {
+    const closer = current.node;
     if (closer.kind !== "delimiter" || !closer.canClose || closer.count === 0) {
-      index++;
+      current = current.next;
       continue;
     }
     const key = `${closer.char}${closer.canOpen ? 1 : 0}${closer.originalCount % 3}`;
-    const bottom = bottoms.get(key) ?? 0;
-    let openerIndex = -1;
-    for (let back = index - 1; back >= bottom; back--) {
-      const candidate = nodes[back]!;
-      if (candidate.kind === "delimiter" && canPair(candidate, closer)) {
-        openerIndex = back;
+    const bottom = bottoms.get(key);
+    let openerSlot: Slot | null = null;
+    for (let back = current.prev; back !== null; back = back.prev) {
+      examined++;
+      if (back.node.kind === "delimiter" && canPair(back.node, closer)) {
+        openerSlot = back;
         break;
       }
+      if (back === bottom) break;
     }
-    if (openerIndex === -1) {
-      bottoms.set(key, index);
-      index++;
+    if (openerSlot === null) {
+      bottoms.set(key, current);
+      current = current.next;
       continue;
     }
-    // Everything above the opener is about to collapse into one node; search those indices again (safe).
-    for (const [other, value] of bottoms) if (value > openerIndex) bottoms.set(other, openerIndex);
-    const opener = nodes[openerIndex] as DelimiterNode;
+    let depth = 1;
+    for (let slot = openerSlot.next; slot !== null && slot !== current; slot = slot.next) {
+      examined++;
+      depth = Math.max(depth, (depths.get(slot.node) ?? 0) + 1);
+    }
+    if (depth > MAX_EMPHASIS_DEPTH) {
+      bottoms.set(key, current);
+      current = current.next;
+      continue;
+    }
+    const opener = openerSlot.node as DelimiterNode;
     const use = closer.char === "~" ? 2 : opener.count >= 2 && closer.count >= 2 ? 2 : 1;
     const tag: EmphasisTag = closer.char === "~" ? "s" : use === 2 ? "b" : "i";
-    const emphasis: EmphasisNode = {
-      kind: "emphasis",
-      tag,
-      children: nodes.slice(openerIndex + 1, index),
-      start: opener.start + opener.count - use,
-      end: closer.start + use,
-    };
+    const emphasis: EmphasisNode = { kind: "emphasis", tag, children: [], start: opener.start + opener.count - use, end: closer.start + use };
+    // The slots between opener and closer become the emphasis' children; one slot takes their place.
+    const inner = openerSlot.next === current ? null : { from: openerSlot.next, to: current.prev };
+    for (let slot = inner?.from ?? null; slot !== null && slot !== current; slot = slot.next) slot.gone = true;
+    spans.set(emphasis, inner ?? { from: null, to: null });
+    depths.set(emphasis, depth);
+    const emphasisSlot: Slot = { node: emphasis, prev: openerSlot, next: current, gone: false };
+    openerSlot.next = emphasisSlot;
+    current.prev = emphasisSlot;
     opener.count -= use;
     closer.start += use;
     closer.count -= use;
-    nodes.splice(openerIndex + 1, index - openerIndex - 1, emphasis);
-    index = openerIndex + 2;
-    if (opener.count === 0) {
-      nodes.splice(openerIndex, 1);
-      index--;
-    }
-    if (closer.count === 0) nodes.splice(index, 1);
+    if (opener.count === 0) unlink(openerSlot);
+    const next: Slot | null = closer.count === 0 ? current.next : current;
+    if (closer.count === 0) unlink(current);
+    // A bottom that was folded away (or was the dropped opener) moves to where its span now sits: searched again (safe).
+    for (const [other, slot] of bottoms) if (slot.gone) bottoms.set(other, openerSlot.gone ? emphasisSlot : openerSlot);
+    current = next;
   }
-  return nodes;
+
+  const toArray = (from: Slot | null, to: Slot | null): InlineNode[] => {
+    const out: InlineNode[] = [];
+    for (let slot = from; slot !== null; slot = slot === to ? null : slot.next) {
+      examined++;
+      const node = slot.node;
+      if (node.kind === "emphasis") {
+        const span = spans.get(node);
+        if (span) node.children = toArray(span.from, span.to);
+      }
+      out.push(node);
+    }
+    return out;
+  };
+  return toArray(first, last);
 }
 
 interface RenderContext {
@@ -574,7 +697,28 @@ function collectSpans(nodes: readonly InlineNode[], spans: Array<[number, number
 const QUOTE_PREFIX = /^[ \t]{0,3}>/;
 const QUOTE_MARKERS = /^(?:[ \t]*>[ \t]?)+/;
 const RULE = /^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
-const HEADING = /^([ \t]{0,3}#{1,6}[ \t]+)(.*?)(?:[ \t]+#+)?[ \t]*$/;
+const HEADING = /^([ \t]{0,3}#{1,6}[ \t]+)(.*)$/;
+
+/**
+ * An ATX heading's opening and content, without its optional closing `#`s and trailing blanks. Done by hand:
+ * the one-regex form (`(.*?)(?:[ \t]+#+)?[ \t]*$`) backtracks quadratically on a long run of blanks.
+ */
+function matchHeading(line: string): { prefix: string; content: string } | null {
+  const match = HEADING.exec(line);
+  if (match === null) return null;
+  const rest = match[2]!;
+  const isBlank = (at: number) => rest[at] === " " || rest[at] === "\t";
+  let end = rest.length;
+  while (end > 0 && isBlank(end - 1)) end--;
+  let hashes = end;
+  while (hashes > 0 && rest[hashes - 1] === "#") hashes--;
+  examined += rest.length;
+  if (hashes < end && hashes > 0 && isBlank(hashes - 1)) {
+    end = hashes;
+    while (end > 0 && isBlank(end - 1)) end--;
+  }
+  return { prefix: match[1]!, content: rest.slice(0, end) };
+}
 const BULLET = /^([ \t]*)[-*+][ \t]+/;
 
 interface LineAnalysis {
@@ -586,7 +730,9 @@ interface LineAnalysis {
 
 /** Renders one non-code, non-quote line (or the inside of a quote line, at `offset`). */
 function renderLine(text: string, offset = 0): LineAnalysis {
-  const line = text.slice(offset).replace(/\s+$/, "");
+  // trimEnd, not /\s+$/: the regex retries from every space of a long run (quadratic).
+  const line = text.slice(offset).trimEnd();
+  examined += text.length;
   if (line.trim() === "") return { html: "", spans: [] };
   if (RULE.test(line)) return { html: "———", spans: [] };
   const inline = (from: number, to: number, open: ReadonlySet<EmphasisTag>): LineAnalysis => {
@@ -598,10 +744,9 @@ function renderLine(text: string, offset = 0): LineAnalysis {
       spans: spans.map(([start, end]): [number, number] => [start + offset, end + offset]),
     };
   };
-  const heading = HEADING.exec(line);
+  const heading = matchHeading(line);
   if (heading !== null) {
-    const prefix = heading[1]!;
-    const content = heading[2]!;
+    const { prefix, content } = heading;
     if (content.trim() === "") return { html: "", spans: [] };
     // The heading is bold already, so bold inside it renders without a nested <b>.
     const rendered = inline(prefix.length, prefix.length + content.length, new Set(["b"]));
@@ -741,20 +886,52 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
   const fences = scanFences(text, lines);
   let spanMask: Uint8Array | undefined;
 
+  // Every question below about "the line of", "the fence around" or "blank until" a position is answered
+  // from these tables in O(log n) or O(1), never by scanning the text again, so each part costs what its own
+  // candidate cuts cost and the whole split stays linear in the answer's length.
+
+  /** For every offset, the next one that is not whitespace (the text length when none is). */
+  const nextNonBlank = new Int32Array(length + 1);
+  nextNonBlank[length] = length;
+  for (let index = length - 1; index >= 0; index--) nextNonBlank[index] = WHITESPACE.test(text[index]!) ? nextNonBlank[index + 1]! : index;
+  examined += length;
+  const blankBetween = (from: number, to: number): boolean => nextNonBlank[Math.min(from, length)]! >= to;
+
+  /** The last of `items` (sorted by `start`) whose `start` is before `position`, by binary search. */
+  const lastStartingBefore = <T>(items: readonly T[], start: (item: T) => number, position: number): T | undefined => {
+    let low = -1;
+    let high = items.length;
+    while (high - low > 1) {
+      examined++;
+      const middle = (low + high) >>> 1;
+      if (start(items[middle]!) < position) low = middle;
+      else high = middle;
+    }
+    return items[low];
+  };
+  /** The line holding `position` (a line's `end` is its newline, which belongs to it). */
+  const lineOf = (position: number): Line => lastStartingBefore(lines, (line) => line.start, position + 1)!;
+  /** The fence whose lines (opening to closing) hold `position`, other than at its very first character. */
+  const fenceHolding = (position: number): FenceBlock | undefined => {
+    const fence = lastStartingBefore(fences, (f) => f.openStart, position);
+    return fence !== undefined && position <= fence.closeEnd ? fence : undefined;
+  };
+
   /** The fence whose content strictly contains `position` (between its opening and closing lines). */
-  const fenceAround = (position: number): FenceBlock | undefined =>
-    fences.find((fence) => fence.openEnd < position && position < fence.closeStart);
+  const fenceAround = (position: number): FenceBlock | undefined => {
+    const fence = fenceHolding(position);
+    return fence !== undefined && fence.openEnd < position && position < fence.closeStart ? fence : undefined;
+  };
 
   /** Whether a part starting mid-line at `position` would turn into a quote, heading, list item, rule or fence. */
   const startsLikeBlock = (position: number): boolean => {
     if (position >= length || fenceAround(position) !== undefined) return false;
-    const lineStart = text.lastIndexOf("\n", position - 1) + 1;
-    if (text.slice(lineStart, position).trim() === "") return false;
+    if (blankBetween(lineOf(position).start, position)) return false;
     return looksLikeBlock(restOfLine(position));
   };
   const restOfLine = (position: number): string => {
-    const newline = text.indexOf("\n", position);
-    return text.slice(position, Math.min(newline === -1 ? length : newline, position + 256));
+    examined += 256;
+    return text.slice(position, Math.min(lineOf(position).end, position + 256));
   };
 
   /** Whether a part starting at `position` inside fenced code would begin with what closes the fence. */
@@ -765,6 +942,7 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
   const awkwardStart = (position: number): boolean => startsLikeBlock(position) || startsLikeFenceClose(position);
 
   const build = (start: number, end: number): string => {
+    examined += end - start;
     let body = text.slice(start, end).trimEnd();
     // Literal text that only looks like block syntax because the part starts there keeps its meaning.
     if (startsLikeBlock(start)) body = `\\${body}`;
@@ -780,17 +958,13 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
 
   /** Moves a cut off fence delimiter lines and out of empty fence content; null when nothing would remain. */
   const adjustCut = (start: number, cut: number): number | null => {
+    // Fences never overlap, so only the one holding the cut can move it, and where it moves it no other fence is.
     let adjusted = cut;
-    for (const fence of fences) {
-      if (fence.openStart < adjusted && adjusted <= fence.openEnd) adjusted = fence.openStart;
+    const fence = fenceHolding(cut);
+    if (fence !== undefined) {
+      if (adjusted <= fence.openEnd) adjusted = fence.openStart;
       else if (fence.closed && fence.closeStart <= adjusted && adjusted < fence.closeEnd) adjusted = fence.closeEnd;
-      else if (
-        fence.openEnd < adjusted &&
-        adjusted < fence.closeStart &&
-        text.slice(Math.max(fence.openEnd, start), adjusted).trim() === ""
-      ) {
-        adjusted = fence.openStart;
-      }
+      else if (adjusted < fence.closeStart && blankBetween(Math.max(fence.openEnd, start), adjusted)) adjusted = fence.openStart;
     }
     return adjusted > start ? adjusted : null;
   };
@@ -800,18 +974,17 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
   const nextStart = (cut: number): number => {
     let position = cut;
     for (;;) {
-      let scan = position;
-      while (scan < length && WHITESPACE.test(text[scan]!)) scan++;
+      let scan = nextNonBlank[Math.min(position, length)]!;
       if (scan >= length) return length;
       // Indentation matters in fenced code and where it decides whether a line is a quote, heading, list
       // item… (`    > x` is not a quote); keep it there, drop it elsewhere.
-      const lineStart = text.lastIndexOf("\n", scan - 1) + 1;
+      const lineStart = lineOf(scan).start;
       if (lineStart >= position && (fenceAround(lineStart) !== undefined || looksLikeBlock(restOfLine(scan)))) {
         scan = lineStart;
       }
-      const closing = fences.find((fence) => fence.closed && fence.closeStart <= scan && scan < fence.closeEnd);
-      if (closing === undefined) return scan;
-      position = closing.closeEnd;
+      const fence = fenceHolding(scan);
+      if (fence === undefined || !(fence.closed && fence.closeStart <= scan && scan < fence.closeEnd)) return scan;
+      position = fence.closeEnd;
     }
   };
 
@@ -839,6 +1012,7 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
       every: [],
     };
     for (let position = start + 1; position <= windowEnd; position++) {
+      examined++;
       const char = text[position]!;
       if (char === "\n") {
         if (/^\n[ \t\r]*\n/.test(text.slice(position, position + 64))) found.paragraph.push(position);
@@ -855,7 +1029,10 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
       }
       if (char !== " " && char !== "\t") continue;
       let back = position - 1;
-      while (back > start && SENTENCE_TRAILER.test(text[back]!)) back--;
+      while (back > start && SENTENCE_TRAILER.test(text[back]!)) {
+        examined++;
+        back--;
+      }
       if (!inCode && SENTENCE_END.test(text[back]!)) (inSpan ? found.sentenceInSpan : found.sentence).push(position);
       else (inSpan ? found.spaceInSpan : found.space).push(position);
       found.every.push(position);
@@ -865,21 +1042,24 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
 
   const parts: string[] = [];
   let start = nextStart(0);
-  while (start < length) {
-    const whole = build(start, length);
-    if (fits(whole)) {
-      if (!isBlank(whole)) parts.push(whole);
-      break;
-    }
-
+  parting: while (start < length) {
     // The furthest boundary that still fits. Visible length grows almost monotonically with the prefix when
     // measured at boundaries (a raw prefix ending inside a link would show its URL literally, so raw offsets
     // are a poor guide), hence a binary search over the boundaries themselves, in a window that grows while
-    // its last boundary still fits (link-heavy text has far fewer visible than raw characters).
+    // its last boundary still fits (link-heavy text has far fewer visible than raw characters). The rest of
+    // the text is tried whole only once the window reaches its end: trying it for every part would convert
+    // the whole remainder once per part, quadratic in the answer's length.
     let boundaries: Boundaries;
     let reach: number;
     for (let window = limit * 4 + 256; ; window *= 4) {
       const windowEnd = Math.min(length - 1, start + window);
+      if (windowEnd >= length - 1) {
+        const whole = build(start, length);
+        if (fits(whole)) {
+          if (!isBlank(whole)) parts.push(whole);
+          break parting;
+        }
+      }
       boundaries = collectBoundaries(start, windowEnd);
       const every = boundaries.every;
       let low = -1;
@@ -902,6 +1082,7 @@ export function splitForTelegram(markdown: string, limit = TELEGRAM_TEXT_LIMIT):
     search: for (const minimum of [halfway, start + 1]) {
       for (const tier of [paragraph, line, sentence, space, sentenceInSpan, spaceInSpan, changesNextLine]) {
         for (let k = tier.length - 1; k >= 0; k--) {
+          examined++;
           const raw = tier[k]!;
           if (raw > reach) continue;
           if (raw < minimum) break;

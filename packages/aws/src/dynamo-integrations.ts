@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { BatchGetCommandOutput, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ConflictError } from "@patchbay/core";
+import { ConflictError, withReplicaDefaults } from "@patchbay/core";
 import type { BotClaim, Integration, IntegrationFilter, IntegrationStore, Platform, Replica, ReplicaStore, SeenChannel, WriteOutcome } from "@patchbay/core";
 import { conditional, isConditionFailure, strip } from "./dynamo-items.ts";
 import type { Item, TableReader } from "./dynamo-items.ts";
@@ -47,7 +47,8 @@ export function createIntegrationRecords(
 
   const replicaKey = (id: string) => ({ pk: `RP#${id}`, sk: "RP" });
   const integrationKey = (id: string) => ({ pk: `INT#${id}`, sk: "INT" });
-  const toReplica = (item: Item) => strip<Replica>(item, REPLICA_BOOKKEEPING);
+  // Replicas stored before stream/temperature/max_output_tokens existed read with their defaults.
+  const toReplica = (item: Item) => withReplicaDefaults(strip<Replica>(item, REPLICA_BOOKKEEPING));
 
   const integrationItem = (integration: Integration): Item => ({
     ...integrationKey(integration.id),
@@ -162,9 +163,10 @@ export function createIntegrationRecords(
       return item && item.owner === owner ? toReplica(item) : undefined;
     },
 
-    async listReplicas(owner) {
-      const items = await queryAll({ IndexName: "gsi1", KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": `OWNER#${owner}#RP` } });
-      return items.map(toReplica);
+    async listReplicas(owner, page) {
+      const input = { IndexName: "gsi1", KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": `OWNER#${owner}#RP` } };
+      const [found, all] = await Promise.all([queryPage(input, page), queryAll(input)]);
+      return { items: found.items.map(toReplica), total: all.length, nextCursor: found.nextCursor };
     },
 
     async saveReplica(replica) {

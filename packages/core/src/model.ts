@@ -18,6 +18,12 @@ export interface Replica {
   instructions: string;
   model: string;
   greeting: string | null;
+  /** Whether answers appear on the platform as the model writes them (default true). */
+  stream: boolean;
+  /** Sampling temperature 0–2; null leaves the provider's default. */
+  temperature: number | null;
+  /** Longest answer in tokens; null leaves the provider's default. */
+  maxOutputTokens: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -117,6 +123,16 @@ export interface ChatMessage {
   content: string;
   /** Speaker name for user messages, kept out of the text itself. */
   name?: string;
+  /** Pictures a user sent with this turn (user turns only; send them to models that accept images). */
+  images?: ChatImage[];
+}
+
+/** An image carried inline to the model: its bytes, never a URL (platform file URLs can hold bot tokens). */
+export interface ChatImage {
+  /** `image/png`, `image/jpeg`, `image/gif` or `image/webp`. */
+  mediaType: string;
+  /** The bytes, or the same bytes base64-encoded. */
+  data: Uint8Array | string;
 }
 
 /** An entry of an integration's activity log. */

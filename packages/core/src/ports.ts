@@ -205,13 +205,27 @@ export interface TokenVault {
 export interface CompletionRequest {
   /** Provider-local model name (after the `provider/` prefix). */
   model: string;
+  /** The conversation: system instructions first, the person's message last. */
   messages: ChatMessage[];
+  /** Sampling temperature 0–2; the provider's default when absent. */
+  temperature?: number | undefined;
+  /** Longest answer in tokens; the provider's default when absent. */
+  maxOutputTokens?: number | undefined;
+  /** Cancels the call (a deadline, a shutdown): it then fails with a retryable ModelError. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A language-model provider that answers a conversation. */
 export interface ReplicaModel {
-  /** Returns the assistant's answer; throws ModelError. */
+  /** Returns the whole answer once the provider says it is finished; throws ModelError. */
   complete(request: CompletionRequest): Promise<string>;
+  /**
+   * Yields the answer's text as the model writes it, in order; ends only when the provider says the
+   * answer is finished. A failure, a cut or an abort mid-answer throws ModelError, never ends early.
+   */
+  stream(request: CompletionRequest): AsyncIterable<string>;
+  /** Whether `model` (provider-local name) accepts images on user turns. */
+  acceptsImages(model: string): boolean;
 }
 
 /** Where and how a reply goes out on a platform. */

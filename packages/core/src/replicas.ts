@@ -1,17 +1,48 @@
-import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+import { ConflictError, NotFoundError, PatchbayError, ValidationError } from "./errors.ts";
+import type { FieldIssue } from "./errors.ts";
 import { newId } from "./ids.ts";
 import type { Replica } from "./model.ts";
 import type { ModelRouter } from "./model-router.ts";
-import type { Clock, Store } from "./ports.ts";
+import type { Clock, Page, PageRequest, Store } from "./ports.ts";
 
 export interface ReplicaInput {
   name: string;
   instructions?: string | undefined;
   model?: string | undefined;
   greeting?: string | null | undefined;
+  /** Answer as the model writes it (default true). */
+  stream?: boolean | undefined;
+  /** 0–2; null (or absent on create/replace) leaves the provider's default. */
+  temperature?: number | null | undefined;
+  /** 1–MAX_OUTPUT_TOKENS; null (or absent on create/replace) leaves the provider's default. */
+  maxOutputTokens?: number | null | undefined;
 }
 
 export type ReplicaPatch = Partial<ReplicaInput>;
+
+/** Highest `max_output_tokens` a replica may ask for: the largest output any current model offers. */
+export const MAX_OUTPUT_TOKENS = 128_000;
+/** Highest sampling temperature (OpenAI's scale; providers whose scale ends at 1 get at most 1). */
+export const MAX_TEMPERATURE = 2;
+
+/** Replica records written before a setting existed read as if it had its default. */
+export function withReplicaDefaults(stored: Omit<Replica, "stream" | "temperature" | "maxOutputTokens"> & Partial<Replica>): Replica {
+  return { ...stored, stream: stored.stream ?? true, temperature: stored.temperature ?? null, maxOutputTokens: stored.maxOutputTokens ?? null };
+}
+
+/** The sampling settings' problems, by their API field names. */
+function tuningIssues(input: ReplicaPatch): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const { temperature, maxOutputTokens, stream } = input;
+  if (temperature != null && !(typeof temperature === "number" && temperature >= 0 && temperature <= MAX_TEMPERATURE)) {
+    issues.push({ field: "temperature", message: `must be a number from 0 to ${MAX_TEMPERATURE}` });
+  }
+  if (maxOutputTokens != null && !(Number.isInteger(maxOutputTokens) && maxOutputTokens >= 1 && maxOutputTokens <= MAX_OUTPUT_TOKENS)) {
+    issues.push({ field: "max_output_tokens", message: `must be a whole number from 1 to ${MAX_OUTPUT_TOKENS}` });
+  }
+  if (stream !== undefined && typeof stream !== "boolean") issues.push({ field: "stream", message: "must be true or false" });
+  return issues;
+}
 
 export interface ReplicaServiceDeps {
   store: Store;
@@ -24,9 +55,15 @@ export interface ReplicaServiceDeps {
 export type ReplicaService = ReturnType<typeof createReplicaService>;
 
 export function createReplicaService({ store, clock, models, defaultModel }: ReplicaServiceDeps) {
-  const checkModel = (model: string) => {
-    const problem = models.problem(model);
-    if (problem) throw new ValidationError([{ field: "model", message: problem }]);
+  const check = (input: ReplicaPatch) => {
+    const issues = tuningIssues(input);
+    const problem = input.model === undefined ? null : models.problem(input.model);
+    if (problem?.code === "VALIDATION_ERROR") issues.push({ field: "model", message: problem.message });
+    if (issues.length > 0) throw new ValidationError(issues);
+    // A known provider without its key is a setup step, not a typo: answered 422 with what to set.
+    if (problem?.code === "MODEL_AUTH") {
+      throw new PatchbayError("MODEL_AUTH", `Model "${input.model}" cannot be used yet: ${problem.message}.`, { field: "model", setting: problem.setting });
+    }
   };
 
   const get = async (owner: string, id: string): Promise<Replica> => {
@@ -45,7 +82,7 @@ export function createReplicaService({ store, clock, models, defaultModel }: Rep
 
     async create(owner: string, input: ReplicaInput): Promise<Replica> {
       const model = input.model ?? defaultModel;
-      checkModel(model);
+      check({ ...input, model });
       const now = new Date(clock.now()).toISOString();
       const replica: Replica = {
         id: newId("rp"),
@@ -54,6 +91,9 @@ export function createReplicaService({ store, clock, models, defaultModel }: Rep
         instructions: input.instructions ?? "",
         model,
         greeting: input.greeting ?? null,
+        stream: input.stream ?? true,
+        temperature: input.temperature ?? null,
+        maxOutputTokens: input.maxOutputTokens ?? null,
         createdAt: now,
         updatedAt: now,
       };
@@ -61,20 +101,24 @@ export function createReplicaService({ store, clock, models, defaultModel }: Rep
       return replica;
     },
 
-    list(owner: string): Promise<Replica[]> {
-      return store.listReplicas(owner);
+    /** One page of the owner's replicas, oldest first. */
+    list(owner: string, page: PageRequest): Promise<Page<Replica>> {
+      return store.listReplicas(owner, page);
     },
 
     /** PATCH: only the given fields change. */
     async update(owner: string, id: string, patch: ReplicaPatch): Promise<Replica> {
       const current = await get(owner, id);
-      if (patch.model !== undefined) checkModel(patch.model);
+      check(patch);
       return save({
         ...current,
         name: patch.name ?? current.name,
         instructions: patch.instructions ?? current.instructions,
         model: patch.model ?? current.model,
         greeting: patch.greeting === undefined ? current.greeting : patch.greeting,
+        stream: patch.stream ?? current.stream,
+        temperature: patch.temperature === undefined ? current.temperature : patch.temperature,
+        maxOutputTokens: patch.maxOutputTokens === undefined ? current.maxOutputTokens : patch.maxOutputTokens,
         updatedAt: new Date(clock.now()).toISOString(),
       });
     },
@@ -83,13 +127,16 @@ export function createReplicaService({ store, clock, models, defaultModel }: Rep
     async replace(owner: string, id: string, input: ReplicaInput): Promise<Replica> {
       const current = await get(owner, id);
       const model = input.model ?? defaultModel;
-      checkModel(model);
+      check({ ...input, model });
       return save({
         ...current,
         name: input.name,
         instructions: input.instructions ?? "",
         model,
         greeting: input.greeting ?? null,
+        stream: input.stream ?? true,
+        temperature: input.temperature ?? null,
+        maxOutputTokens: input.maxOutputTokens ?? null,
         updatedAt: new Date(clock.now()).toISOString(),
       });
     },

@@ -1,2 +1,5 @@
 export * from "./echo-model.ts";
 export * from "./openai-model.ts";
+export * from "./anthropic-model.ts";
+export * from "./bedrock-model.ts";
+export * from "./provider-setup.ts";

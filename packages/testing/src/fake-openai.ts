@@ -41,11 +41,18 @@ export interface ChatRequest {
 
 /** A programmable fault for the next completion request(s). */
 export type OpenAIFailure =
-  | { kind: "rate_limit"; retryAfter?: number; message?: string }
+  /** 429 rate_limit_exceeded; `retryAfter` seconds in `retry-after` (default 1, null: no header), `retryAfterMs` in `retry-after-ms`. */
+  | { kind: "rate_limit"; retryAfter?: number | null; retryAfterMs?: number; message?: string }
+  /** 429 insufficient_quota: the credits are gone (no retry-after; waiting never helps). */
+  | { kind: "insufficient_quota" }
   | { kind: "server_error"; status?: number; message?: string }
   | { kind: "error"; status: number; message: string; type?: string; param?: string | null; code?: string | null }
   | { kind: "delay"; ms: number }
-  | { kind: "drop"; afterChunks?: number };
+  | { kind: "drop"; afterChunks?: number }
+  /** Streams `afterChunks` chunks, then a `data: {"error": …}` event (as OpenAI and OpenRouter do mid-stream), then ends. */
+  | { kind: "stream_error"; afterChunks: number; message?: string; type?: string; code?: string | null }
+  /** Streams `afterChunks` chunks, then ends the response cleanly: no finish_reason, no [DONE]. */
+  | { kind: "truncate"; afterChunks: number };
 
 /** Options for {@link startFakeOpenAI}. */
 export interface FakeOpenAIOptions {
@@ -53,6 +60,10 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** If given, other models answer 404 model_not_found. */
   models?: string[];
+  /** Refuse any message `name` field with 422, as Mistral and several other compatible servers do. */
+  rejectNames?: boolean;
+  /** Send `: keep-alive` comment lines between stream events, as OpenRouter does. */
+  keepAliveComments?: boolean;
 }
 
 /** Function producing the assistant's answer for a request. */
@@ -168,6 +179,19 @@ function validateMessages(messages: unknown): OpenAIErrorBody | undefined {
         `${path}.role`,
         "invalid_value",
       );
+    }
+    if (Array.isArray(message.content)) {
+      for (const [j, part] of message.content.entries()) {
+        const url = isPlainObject(part) && isPlainObject(part.image_url) ? part.image_url.url : undefined;
+        if (isPlainObject(part) && part.type === "image_url" && !(typeof url === "string" && /^(data:image\/(png|jpeg|gif|webp);base64,|https?:\/\/)/.test(url))) {
+          return errorBody(
+            `Invalid '${path}.content[${j}].image_url.url'. Expected a base64-encoded data URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got an invalid value.`,
+            "invalid_request_error",
+            `${path}.content[${j}].image_url.url`,
+            "invalid_value",
+          );
+        }
+      }
     }
     if (message.content === undefined && message.role !== "assistant") {
       return errorBody(
@@ -296,6 +320,31 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       answer(400, messagesError);
       return;
     }
+    const named = messages.findIndex((m) => m.name !== undefined);
+    if (named >= 0 && options.rejectNames) {
+      // Mistral's shape (pydantic): the field is not part of its schema at all.
+      answer(422, {
+        object: "error",
+        message: { detail: [{ type: "extra_forbidden", loc: ["body", "messages", named, "user", "name"], msg: "Extra inputs are not permitted" }] },
+        type: "invalid_request_message_error",
+        param: null,
+        code: null,
+      });
+      return;
+    }
+    const badName = messages.findIndex((m) => m.name !== undefined && !(typeof m.name === "string" && /^[a-zA-Z0-9_-]{1,64}$/.test(m.name)));
+    if (badName >= 0) {
+      answer(
+        400,
+        errorBody(
+          `Invalid 'messages[${badName}].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
+          "invalid_request_error",
+          `messages[${badName}].name`,
+          "invalid_value",
+        ),
+      );
+      return;
+    }
     if (options.models && !options.models.includes(body.model)) {
       answer(
         404,
@@ -310,6 +359,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
 
     let dropAfterChunks: number | undefined;
+    let cut: { afterChunks: number; error?: OpenAIErrorBody } | undefined;
     const failure = faults.take("completion");
     if (failure) {
       switch (failure.kind) {
@@ -324,18 +374,42 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           }
           dropAfterChunks = failure.afterChunks;
           break;
+        case "stream_error":
+        case "truncate":
+          if (!request.stream) break;
+          cut = {
+            afterChunks: failure.afterChunks,
+            ...(failure.kind === "stream_error"
+              ? { error: errorBody(failure.message ?? "The server had an error while processing your request. Sorry about that!", failure.type ?? "server_error", null, failure.code ?? null) }
+              : {}),
+          };
+          break;
+        case "insufficient_quota":
+          answer(
+            429,
+            errorBody(
+              "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+              "insufficient_quota",
+              null,
+              "insufficient_quota",
+            ),
+          );
+          return;
         case "rate_limit": {
-          const retryAfter = failure.retryAfter ?? 1;
+          const retryAfter = failure.retryAfter === undefined ? 1 : failure.retryAfter;
           answer(
             429,
             errorBody(
               failure.message ??
-                `Rate limit reached for ${body.model} in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfter}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+                `Rate limit reached for ${body.model} in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfter ?? 20}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
               "requests",
               null,
               "rate_limit_exceeded",
             ),
-            { "retry-after": String(retryAfter) },
+            {
+              ...(retryAfter !== null ? { "retry-after": String(retryAfter) } : {}),
+              ...(failure.retryAfterMs !== undefined ? { "retry-after-ms": String(failure.retryAfterMs) } : {}),
+            },
           );
           return;
         }
@@ -442,7 +516,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         dropConnection(req, res);
         return;
       }
+      if (cut && index >= cut.afterChunks) {
+        res.end(cut.error ? `data: ${JSON.stringify(cut.error)}\n\n` : undefined);
+        return;
+      }
       if (res.destroyed) return;
+      if (options.keepAliveComments) res.write(": keep-alive\n\n");
       res.write(`data: ${JSON.stringify(event)}\n\n`);
     }
     res.end("data: [DONE]\n\n");

@@ -30,3 +30,7 @@ export { DEFAULT_BOT_SCOPES, slackSignature, startFakeSlack } from "./fake-slack
 export type { FakeSlack, FakeSlackOptions, SlackAppInstall, SlackChannel, SlackEvent, SlackPostedMessage } from "./fake-slack.ts";
 export { ed25519PublicKeyHex, messageCommand, signDiscordRequest, slashCommand, startFakeDiscord } from "./fake-discord.ts";
 export type { DiscordInteraction, DiscordMessage, FakeDiscord, FakeDiscordApplication, FakeDiscordGuild } from "./fake-discord.ts";
+export { startFakeAnthropic } from "./fake-anthropic.ts";
+export type { AnthropicFailure, AnthropicMessage, AnthropicRequest, FakeAnthropic, FakeAnthropicOptions, FakeAnthropicReplyFn } from "./fake-anthropic.ts";
+export { startFakeBedrock } from "./fake-bedrock.ts";
+export type { BedrockFailure, BedrockRequest, BedrockStreamException, FakeBedrock, FakeBedrockOptions, FakeBedrockReplyFn } from "./fake-bedrock.ts";

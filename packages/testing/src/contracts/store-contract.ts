@@ -8,7 +8,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function sampleReplica(owner: string, id: string, createdAt = iso(T0)): Replica {
-  return { id, owner, name: `Replica ${id}`, instructions: "Be kind.", model: "echo", greeting: null, createdAt, updatedAt: createdAt };
+  return { id, owner, name: `Replica ${id}`, instructions: "Be kind.", model: "echo", greeting: null, stream: true, temperature: null, maxOutputTokens: null, createdAt, updatedAt: createdAt };
 }
 
 export function sampleIntegration(owner: string, id: string, overrides: Partial<Integration> = {}): Integration {
@@ -55,7 +55,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.createReplica(sampleReplica("bob", "rp_b"));
         expect(await store.getReplica("alice", "rp_a")).toEqual(sampleReplica("alice", "rp_a"));
         expect(await store.getReplica("bob", "rp_a")).toBeUndefined();
-        expect((await store.listReplicas("alice")).map((r) => r.id)).toEqual(["rp_a"]);
+        expect((await store.listReplicas("alice", { limit: 10 })).items.map((r) => r.id)).toEqual(["rp_a"]);
+      });
+
+      test("list pages oldest first with a cursor and counts the owner's total", async () => {
+        const store = await makeStore();
+        for (let i = 0; i < 5; i++) await store.createReplica(sampleReplica("alice", `rp_${i}`, iso(T0 + i * 1000)));
+        await store.createReplica(sampleReplica("bob", "rp_bob"));
+        const first = await store.listReplicas("alice", { limit: 2 });
+        expect({ ids: first.items.map((r) => r.id), total: first.total }).toEqual({ ids: ["rp_0", "rp_1"], total: 5 });
+        const second = await store.listReplicas("alice", { limit: 2, cursor: first.nextCursor! });
+        expect(second.items.map((r) => r.id)).toEqual(["rp_2", "rp_3"]);
+        const third = await store.listReplicas("alice", { limit: 2, cursor: second.nextCursor! });
+        expect({ ids: third.items.map((r) => r.id), next: third.nextCursor }).toEqual({ ids: ["rp_4"], next: null });
+        // Another owner's cursor does not open alice's list, nor alice's bob's.
+        await expect(store.listReplicas("bob", { limit: 2, cursor: first.nextCursor! })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+        expect(await store.listReplicas("carol", { limit: 2 })).toEqual({ items: [], total: 0, nextCursor: null });
       });
 
       test("creating an existing id fails", async () => {

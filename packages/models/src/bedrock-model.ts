@@ -170,7 +170,8 @@ function bedrockFailure(error: unknown, deadline: CallDeadline, accessHint: stri
   const known = named.name !== undefined && (AUTH_ERRORS.has(named.name) || TRANSIENT_ERRORS.has(named.name) || named.name === "ValidationException");
   // Aborts, timeouts, refused connections and HTTP/2 resets carry no AWS error shape.
   if (deadline.signal.aborted || (!known && status === undefined)) return transportFailure(PROVIDER, error, deadline);
-  const headers = new Headers(named.$response?.headers ?? {});
+  // HTTP/2 responses list pseudo-headers (":status") that Headers refuses.
+  const headers = new Headers(Object.entries(named.$response?.headers ?? {}).filter(([name]) => !name.startsWith(":")));
   return classify(named.name ?? "Error", named.message ?? "", status, retryAfterMs(headers), accessHint, error);
 }
 

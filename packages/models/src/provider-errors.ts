@@ -21,8 +21,8 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 /** The provider's words, short and with anything key-like masked: they end up in the activity log. */
 export function providerDetail(message: string): string {
   return message
-    .replace(/\b(sk|key|api|AKIA|ASIA)[-_]?[A-Za-z0-9_-]{12,}/g, "[redacted]")
     .replace(/\b(sk|key|api)[-_][A-Za-z0-9_-]{6,}/gi, "[redacted]")
+    .replace(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, "[redacted]")
     .slice(0, 200);
 }
 

@@ -54,6 +54,7 @@ export function slackIntegration(overrides: Partial<Integration> = {}): Integrat
     validatedAt: null,
     createdAt: at,
     updatedAt: at,
+    revision: 0,
     ...overrides,
   };
 }

@@ -10,7 +10,8 @@ import {
 } from "@patchbay/core";
 import type { Clock, Logger, MessageQueue, Platform, PlatformClient, PlatformConnector, ReplicaModel, RetryPolicy, Store, TokenVault } from "@patchbay/core";
 import type { HttpDeps } from "@patchbay/http";
-import { createEchoModel, createOpenAIModel } from "@patchbay/models";
+import { createModelProviders } from "@patchbay/models";
+import type { ModelRuntime } from "@patchbay/models";
 import { PLATFORM_MODULES } from "@patchbay/platforms";
 
 /** A crashed worker's message is taken over after this long (live workers renew it); well inside the 60 s promise. */
@@ -37,6 +38,14 @@ export interface Settings {
   discordApiUrl: string;
   openaiBaseUrl: string;
   openaiApiKey: string | undefined;
+  anthropicBaseUrl: string;
+  anthropicApiKey: string | undefined;
+  /** The AWS region for bedrock/ models; undefined when Bedrock is not available in this runtime. */
+  bedrockRegion: string | undefined;
+  /** Where operators configure model providers here, for the errors that say what to set. */
+  modelRuntime: ModelRuntime;
+  /** Keyed providers the deployment has but this function is not given the key of (on AWS only the responder is). */
+  modelKeysElsewhere?: ("openai" | "anthropic")[];
   defaultModel: string;
   /** Extra model providers by name (tests). */
   models?: Record<string, ReplicaModel>;
@@ -55,11 +64,15 @@ export type Patchbay = ReturnType<typeof createPatchbay>;
 /** Patchbay's services wired onto a runtime's adapters: the same code locally and on AWS. */
 export function createPatchbay(adapters: Adapters, settings: Settings) {
   const { store, vault, queue, clock, logger } = adapters;
-  const models = createModelRouter({
-    echo: createEchoModel(),
-    openai: createOpenAIModel({ baseUrl: settings.openaiBaseUrl, apiKey: settings.openaiApiKey, timeoutMs: MODEL_TIMEOUT_MS }),
-    ...settings.models,
+  const { providers, unconfigured } = createModelProviders({
+    runtime: settings.modelRuntime,
+    openai: { baseUrl: settings.openaiBaseUrl, apiKey: settings.openaiApiKey },
+    anthropic: { baseUrl: settings.anthropicBaseUrl, apiKey: settings.anthropicApiKey },
+    bedrock: settings.bedrockRegion ? { region: settings.bedrockRegion } : undefined,
+    keysElsewhere: settings.modelKeysElsewhere ?? [],
+    timeoutMs: MODEL_TIMEOUT_MS,
   });
+  const models = createModelRouter({ ...providers, ...settings.models }, unconfigured);
   const modules = Object.values(PLATFORM_MODULES);
   const clients = {} as Record<Platform, PlatformClient>;
   const connectors = {} as Record<Platform, PlatformConnector>;

@@ -26,8 +26,11 @@ export function link<K extends keyof Resource>(name: K): Resource[K] {
 
 export function readAwsConfig(): AwsConfig {
   const settings = link("Settings");
-  // Only the responder calls models, so only it is linked to the provider keys.
-  const openaiKey = "OpenAiApiKey" in Resource ? Resource.OpenAiApiKey.value : "";
+  // Only the responder calls models, so only it is linked to the provider keys; the other functions
+  // learn from Settings whether a key is set (and accept replicas naming that provider without it).
+  const published = settings as unknown as Partial<Record<string, unknown>>;
+  const keys = { openai: linkedKey("OpenAiApiKey"), anthropic: linkedKey("AnthropicApiKey") };
+  const keysElsewhere = (["openai", "anthropic"] as const).filter((p) => keys[p] === null && published[`${p}Configured`] !== false);
   return {
     tableName: link("Table").name,
     queueUrl: link("ResponderQueue").url,
@@ -39,8 +42,20 @@ export function readAwsConfig(): AwsConfig {
       slackApiUrl: settings.slackApiUrl,
       discordApiUrl: settings.discordApiUrl,
       openaiBaseUrl: settings.openaiBaseUrl,
-      openaiApiKey: openaiKey || undefined,
+      openaiApiKey: keys.openai ?? undefined,
+      anthropicBaseUrl: typeof published.anthropicBaseUrl === "string" ? published.anthropicBaseUrl : "https://api.anthropic.com",
+      anthropicApiKey: keys.anthropic ?? undefined,
+      // The function's role and region (Lambda's AWS_REGION); the IAM grant exists only when infra enabled Bedrock.
+      bedrockRegion: settings.bedrockEnabled ? process.env.AWS_REGION : undefined,
+      modelRuntime: "aws",
+      modelKeysElsewhere: keysElsewhere,
       defaultModel: settings.defaultModel,
     },
   };
+}
+
+/** A provider key linked to this function ("" set as the placeholder means not configured), or null when not linked. */
+function linkedKey(name: "OpenAiApiKey" | "AnthropicApiKey"): string | undefined | null {
+  if (!(name in Resource)) return null;
+  return Resource[name].value || undefined;
 }

@@ -19,8 +19,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   RATE_LIMITED: 429,
   NETWORK_ERROR: 502,
   PLATFORM_ERROR: 502,
-  // The model provider refused or failed: an upstream failure, like a platform's (preview answers with it).
-  MODEL_AUTH: 502,
+  // A model's key or access refused, or its provider not configured: a setting to fix, like a refused bot token.
+  MODEL_AUTH: 422,
+  // The provider failed: an upstream failure, like a platform's.
   MODEL_ERROR: 502,
   INTERNAL: 500,
 };

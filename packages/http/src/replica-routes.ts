@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv, HttpDeps } from "./context.ts";
 import { errorResponses, jsonBody, jsonResponse, validationHook } from "./openapi.ts";
 import { Deleted, Replica, ReplicaCreate, ReplicaId, ReplicaList, ReplicaPatch } from "./schemas.ts";
-import { replicaJson } from "./serialize.ts";
+import { replicaInput, replicaJson } from "./serialize.ts";
 
 const params = z.object({ id: ReplicaId });
 const tags = ["Replicas"];
@@ -12,7 +12,7 @@ export function replicaRoutes({ replicas }: HttpDeps) {
 
   app.openapi(
     createRoute({ method: "post", path: "/", tags, summary: "Create a replica", request: { body: jsonBody(ReplicaCreate) }, responses: { 201: jsonResponse(Replica, "The replica"), ...errorResponses } }),
-    async (c) => c.json(replicaJson(await replicas.create(c.var.owner, c.req.valid("json"))), 201),
+    async (c) => c.json(replicaJson(await replicas.create(c.var.owner, replicaInput(c.req.valid("json")))), 201),
   );
 
   app.openapi(
@@ -30,12 +30,12 @@ export function replicaRoutes({ replicas }: HttpDeps) {
 
   app.openapi(
     createRoute({ method: "patch", path: "/{id}", tags, summary: "Change some fields of a replica", request: { params, body: jsonBody(ReplicaPatch) }, responses: { 200: jsonResponse(Replica, "The replica"), ...errorResponses } }),
-    async (c) => c.json(replicaJson(await replicas.update(c.var.owner, c.req.valid("param").id, c.req.valid("json"))), 200),
+    async (c) => c.json(replicaJson(await replicas.update(c.var.owner, c.req.valid("param").id, replicaInput(c.req.valid("json")))), 200),
   );
 
   app.openapi(
     createRoute({ method: "put", path: "/{id}", tags, summary: "Replace a replica", request: { params, body: jsonBody(ReplicaCreate) }, responses: { 200: jsonResponse(Replica, "The replica"), ...errorResponses } }),
-    async (c) => c.json(replicaJson(await replicas.replace(c.var.owner, c.req.valid("param").id, c.req.valid("json"))), 200),
+    async (c) => c.json(replicaJson(await replicas.replace(c.var.owner, c.req.valid("param").id, replicaInput(c.req.valid("json")))), 200),
   );
 
   app.openapi(

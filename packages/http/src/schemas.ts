@@ -1,5 +1,6 @@
 /** Request and response schemas: the same definitions validate requests and generate /openapi.json. */
 import { z } from "@hono/zod-openapi";
+import { MAX_OUTPUT_TOKENS, MAX_TEMPERATURE } from "@patchbay/core";
 
 // Field messages say what a value must be in words; the generic ones come from describeIssue (openapi.ts).
 
@@ -51,6 +52,13 @@ const ReplicaFields = {
   instructions: text(20_000).optional().openapi({ description: "System prompt: who the replica is and how it answers." }),
   model: text(200).min(1).optional().openapi({ example: "openai/gpt-4o-mini", description: "echo, openai/<model>, anthropic/<model>, bedrock/<model-id>" }),
   greeting: text(4000).nullable().optional().openapi({ description: "Answer to /start on Telegram when the integration has no welcome_message." }),
+  stream: z.boolean().optional().openapi({ description: "Show the answer on the platform as the model writes it (default true)." }),
+  temperature: z.number().min(0).max(MAX_TEMPERATURE).nullable().optional().openapi({
+    description: "Sampling temperature 0–2; null or absent: the provider's default. Anthropic and Bedrock, whose scale ends at 1, get at most 1.",
+  }),
+  max_output_tokens: z.number().int().min(1).max(MAX_OUTPUT_TOKENS).nullable().optional().openapi({
+    description: "Longest answer in tokens; null or absent: the provider's default (4096 for Anthropic, which requires one).",
+  }),
 };
 
 export const ReplicaCreate = z.strictObject(ReplicaFields).openapi("ReplicaCreate");
@@ -63,6 +71,9 @@ export const Replica = z
     instructions: z.string(),
     model: z.string(),
     greeting: z.string().nullable(),
+    stream: z.boolean(),
+    temperature: z.number().nullable(),
+    max_output_tokens: z.number().int().nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -10,9 +10,17 @@ export function replicaJson(replica: Replica) {
     instructions: replica.instructions,
     model: replica.model,
     greeting: replica.greeting,
+    stream: replica.stream,
+    temperature: replica.temperature,
+    max_output_tokens: replica.maxOutputTokens,
     created_at: replica.createdAt,
     updated_at: replica.updatedAt,
   };
+}
+
+/** A replica body of the API as the replica service's input (`max_output_tokens` → `maxOutputTokens`). */
+export function replicaInput<T extends { max_output_tokens?: number | null | undefined }>({ max_output_tokens, ...rest }: T) {
+  return { ...rest, ...(max_output_tokens !== undefined ? { maxOutputTokens: max_output_tokens } : {}) };
 }
 
 export function integrationJson(integration: Integration, webhookUrl: string) {

@@ -11,6 +11,11 @@ export interface LocalConfig {
   discordApiUrl: string;
   openaiBaseUrl: string;
   openaiApiKey: string | undefined;
+  anthropicBaseUrl: string;
+  anthropicApiKey: string | undefined;
+  /** AWS_REGION (or AWS_DEFAULT_REGION): bedrock/ models with the standard AWS credential chain. */
+  bedrockRegion: string | undefined;
+  modelRuntime: "local";
   defaultModel: string;
 }
 
@@ -27,6 +32,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError("PUBLIC_URL", `must be an http(s) URL, got "${publicUrl}"`);
   const openaiApiKey = env.OPENAI_API_KEY || undefined;
+  const anthropicApiKey = env.ANTHROPIC_API_KEY || undefined;
   return {
     port,
     publicUrl,
@@ -37,7 +43,11 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     discordApiUrl: (env.DISCORD_API_URL ?? "https://discord.com/api/v10").replace(/\/+$/, ""),
     openaiBaseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
     openaiApiKey,
-    defaultModel: env.DEFAULT_MODEL ?? (openaiApiKey ? "openai/gpt-4o-mini" : "echo"),
+    anthropicBaseUrl: env.ANTHROPIC_BASE_URL || "https://api.anthropic.com",
+    anthropicApiKey,
+    bedrockRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    modelRuntime: "local",
+    defaultModel: env.DEFAULT_MODEL ?? (openaiApiKey ? "openai/gpt-4o-mini" : anthropicApiKey ? "anthropic/claude-haiku-4-5" : "echo"),
   };
 }
 

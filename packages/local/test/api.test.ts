@@ -96,10 +96,18 @@ describe("bad input is refused and nothing is stored", () => {
     expect(await count()).toBe(before);
   });
 
-  test("an unusable model id → 400 VALIDATION_ERROR on model", async () => {
-    const answer = await h.api("POST", "/v1/replicas", { name: "x", model: "anthropic/claude-x" }, BOB_KEY);
+  test("an unknown provider → 400 VALIDATION_ERROR on model", async () => {
+    const answer = await h.api("POST", "/v1/replicas", { name: "x", model: "mistral/large" }, BOB_KEY);
     expect(answer.status).toBe(400);
-    expect(answer.body.error.fields).toEqual([{ field: "model", message: expect.stringMatching(/not configured/) }]);
+    expect(answer.body.error.fields).toEqual([{ field: "model", message: expect.stringMatching(/provider "mistral" is not known/) }]);
+  });
+
+  test("a provider without its key → 422 MODEL_AUTH naming the variable to set", async () => {
+    const before = await count();
+    const answer = await h.api("POST", "/v1/replicas", { name: "x", model: "anthropic/claude-haiku-4-5" }, BOB_KEY);
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({ code: "MODEL_AUTH", field: "model", setting: "ANTHROPIC_API_KEY", message: expect.stringMatching(/set ANTHROPIC_API_KEY and restart/) });
+    expect(await count()).toBe(before);
   });
 
   test("a non-JSON body → 415 UNSUPPORTED_MEDIA_TYPE", async () => {

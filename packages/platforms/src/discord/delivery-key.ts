@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /** An interaction's identity: Discord keeps its id if it ever delivers it twice. */
 export const interactionKey = (interactionId: string): string => `i${interactionId}`;
 
@@ -13,16 +11,3 @@ export const editKey = (messageId: string, editedAt: string | null | undefined):
 /** A deletion's identity. */
 export const deleteKey = (messageId: string): string => `d${messageId}`;
 
-/**
- * A stable key for a body without a usable id, so its redeliveries are still logged as one.
- * Bodies too deep to serialise share one key: they are logged, never answered.
- */
-export function bodyKey(body: unknown): string {
-  let serialised: string;
-  try {
-    serialised = JSON.stringify(body) ?? String(body);
-  } catch {
-    return "h-unserialisable";
-  }
-  return `h${createHash("sha256").update(serialised).digest("hex").slice(0, 32)}`;
-}

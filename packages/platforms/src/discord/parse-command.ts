@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { InboundMessage, PlatformEvent } from "@patchbay/core";
 import { INTERACTION, withInteractionFacts } from "./acknowledge.ts";
 import { interactionKey } from "./delivery-key.ts";
-import { issueDetail } from "./issue-detail.ts";
+import { issueDetail } from "../shared/issue-detail.ts";
 import { cutText, displayName } from "./message-text.ts";
 import { THREAD_TYPES } from "./parse-message.ts";
 import type { DiscordRoute } from "./route.ts";

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { Integration, LoggedMessage, PlatformEvent } from "@patchbay/core";
 import { deleteKey, editKey, messageKey } from "./delivery-key.ts";
 import { discordBotOf } from "./integration-views.ts";
-import { issueDetail } from "./issue-detail.ts";
+import { issueDetail } from "../shared/issue-detail.ts";
 import { cutText, displayName } from "./message-text.ts";
 import { parseCreatedMessage } from "./parse-message.ts";
 import type { DiscordRoute } from "./route.ts";

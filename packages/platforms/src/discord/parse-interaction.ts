@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { PlatformEvent } from "@patchbay/core";
 import { INTERACTION, PONG, withInteractionFacts } from "./acknowledge.ts";
 import { interactionKey } from "./delivery-key.ts";
-import { issueDetail } from "./issue-detail.ts";
+import { issueDetail } from "../shared/issue-detail.ts";
 import { parseCommand } from "./parse-command.ts";
 import type { DiscordRoute } from "./route.ts";
 import { interactionEnvelopeSchema } from "./schemas.ts";

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { LoggedMessage, PlatformEvent } from "@patchbay/core";
-import { bodyKey } from "./delivery-key.ts";
+import { bodyKey } from "../shared/body-key.ts";
 import { displayName } from "./message-text.ts";
 import type { DiscordRoute } from "./route.ts";
 import { snowflake } from "./schemas.ts";

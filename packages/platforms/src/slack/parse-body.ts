@@ -3,7 +3,7 @@ import type { Integration, PlatformEvent } from "@patchbay/core";
 import { slackBotOf } from "./integration-views.ts";
 import { parseMemberEvent } from "./parse-member.ts";
 import { parseMessageEvent } from "./parse-message.ts";
-import { issueDetail } from "./payload-issue.ts";
+import { issueDetail } from "../shared/issue-detail.ts";
 import type { SlackRoute } from "./route.ts";
 import { envelopeSchema, eventCallbackSchema, memberEventSchema, messageEventSchema, urlVerificationSchema } from "./schemas.ts";
 import { unsupportedEvent } from "./unsupported.ts";

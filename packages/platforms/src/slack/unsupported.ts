@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { PlatformEvent } from "@patchbay/core";
-import { bodyKey } from "./delivery-key.ts";
+import { bodyKey } from "../shared/body-key.ts";
 import { whereaboutsSchema } from "./schemas.ts";
 
 export type UnsupportedReason = Extract<PlatformEvent, { kind: "unsupported" }>["reason"];

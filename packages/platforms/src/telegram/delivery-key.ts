@@ -1,18 +1,3 @@
-import { createHash } from "node:crypto";
-
 /** The identity of an update: its update_id, which Telegram keeps across redeliveries. */
 export const updateKey = (updateId: number): string => `u${updateId}`;
 
-/**
- * A stable key for a body without a usable update_id, so its redeliveries are still logged as one.
- * Bodies too deep to serialise share one key: they are logged, never answered.
- */
-export function bodyKey(body: unknown): string {
-  let serialised: string;
-  try {
-    serialised = JSON.stringify(body) ?? String(body);
-  } catch {
-    return "h-unserialisable";
-  }
-  return `h${createHash("sha256").update(serialised).digest("hex").slice(0, 32)}`;
-}

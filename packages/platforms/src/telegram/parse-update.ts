@@ -1,8 +1,9 @@
 import * as v from "valibot";
 import type { Integration, LoggedMessage, PlatformEvent } from "@patchbay/core";
-import { bodyKey, updateKey } from "./delivery-key.ts";
+import { bodyKey } from "../shared/body-key.ts";
+import { updateKey } from "./delivery-key.ts";
 import { telegramBotOf } from "./integration-views.ts";
-import { issueDetail } from "./issue-detail.ts";
+import { issueDetail } from "../shared/issue-detail.ts";
 import { parseMemberUpdate } from "./parse-membership.ts";
 import { parseEditedMessage, parseNewMessage } from "./parse-message.ts";
 import type { TelegramRoute } from "./route.ts";

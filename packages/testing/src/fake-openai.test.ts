@@ -165,6 +165,31 @@ describe("fake OpenAI", () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: expect.any(Number) } });
   });
 
+  test("stream faults: an error event mid-stream, a cut without finish_reason or [DONE]; credits gone; names refused", async () => {
+    const stream = async () => {
+      const res = await fetch(`${ai.url}/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ ...hello, stream: true }),
+      });
+      return (await res.text()).split("\n\n").filter((e) => e.startsWith("data: ")).map((e) => e.slice(6));
+    };
+    ai.failNext({ kind: "stream_error", afterChunks: 2 });
+    const failed = await stream();
+    expect(failed).toHaveLength(3);
+    expect(JSON.parse(failed.at(-1)!)).toMatchObject({ error: { type: "server_error" } });
+    ai.failNext({ kind: "truncate", afterChunks: 2 });
+    const cut = await stream();
+    expect(cut).toHaveLength(2);
+    expect(cut.join("")).not.toMatch(/finish_reason":"stop|\[DONE\]/);
+
+    ai.failNext({ kind: "insufficient_quota" });
+    expect(await complete(ai, hello)).toMatchObject({ status: 429, json: { error: { code: "insufficient_quota", type: "insufficient_quota" } } });
+    expect((await complete(ai, { ...hello, messages: [{ role: "user", content: "x", name: "Grace Hopper" }] })).json).toMatchObject({
+      error: { param: "messages[0].name", code: "invalid_value" },
+    });
+  });
+
   test("unknown routes are 404 Invalid URL", async () => {
     const res = await fetch(`${ai.url}/embeddings/nope`, { method: "POST", headers: { authorization: `Bearer ${KEY}` } });
     expect(res.status).toBe(404);

@@ -12,6 +12,7 @@
  *                                           the partition newest-first is the activity log
  *                                           gsi1 (set only once answered): CONV#{int}#{conversation} / {sentAt}#{key}
  *   KEY#{sha256}         KEY                API key        gsi1: OWNER#{owner}#KEY / {createdAt}; gsi2: KEYS / {createdAt}
+ *   IDEM#{owner}         {idempotency key}  a POST's claim, then its answer for replays (expires 24 h after the first request)
  *
  * Writes per answered one-part message: claim 1, done 1 (+1 into gsi1, the history), counters 1.
  */

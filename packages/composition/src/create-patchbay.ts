@@ -6,9 +6,23 @@ import {
   createModelRouter,
   createReconciler,
   createReplicaService,
+  createIdempotencyService,
+  createReplicaPreview,
   createResponder,
 } from "@patchbay/core";
-import type { Clock, Logger, MessageQueue, Platform, PlatformClient, PlatformConnector, ReplicaModel, RetryPolicy, Store, TokenVault } from "@patchbay/core";
+import type {
+  Clock,
+  IdempotencyStore,
+  Logger,
+  MessageQueue,
+  Platform,
+  PlatformClient,
+  PlatformConnector,
+  ReplicaModel,
+  RetryPolicy,
+  Store,
+  TokenVault,
+} from "@patchbay/core";
 import type { HttpDeps } from "@patchbay/http";
 import { createModelProviders } from "@patchbay/models";
 import type { ModelRuntime } from "@patchbay/models";
@@ -24,6 +38,8 @@ const MODEL_TIMEOUT_MS = 45_000;
 /** The adapters a runtime brings: embedded ones locally, AWS ones on Lambda. */
 export interface Adapters {
   store: Store;
+  /** Idempotency-Key records, on the same table as the store. */
+  idempotency: IdempotencyStore;
   vault: TokenVault;
   queue: MessageQueue;
   clock: Clock;
@@ -100,7 +116,9 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
   });
   const http: HttpDeps = {
     replicas: createReplicaService({ store, clock, models, defaultModel: settings.defaultModel }),
+    preview: createReplicaPreview({ store, models, clock }),
     integrations,
+    idempotency: createIdempotencyService({ store: adapters.idempotency, clock }),
     apiKeys,
     pipeline,
     store,

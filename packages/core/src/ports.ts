@@ -41,8 +41,8 @@ export interface ReplicaStore {
   createReplica(replica: Replica): Promise<void>;
   /** The owner's replica, or undefined when it does not exist or belongs to someone else. */
   getReplica(owner: string, id: string): Promise<Replica | undefined>;
-  /** All replicas of an owner, oldest first. */
-  listReplicas(owner: string): Promise<Replica[]>;
+  /** One page of an owner's replicas, oldest first, with the owner's total. */
+  listReplicas(owner: string, page: PageRequest): Promise<Page<Replica>>;
   /** Overwrites an existing replica's settings; false when it no longer exists. */
   saveReplica(replica: Replica): Promise<boolean>;
   /** Deletes the replica; false when it did not exist; throws ConflictError while an integration is attached to it. */
@@ -166,6 +166,45 @@ export interface ApiKeyStore {
   hasAnyApiKey(): Promise<boolean>;
   /** Marks a key revoked; false when no such key. */
   revokeApiKey(hash: string, at: string): Promise<boolean>;
+}
+
+/** The answer a request gave, as replayed to a retry with the same Idempotency-Key. */
+export interface RecordedResponse {
+  status: number;
+  /** The response body, exactly as first sent. */
+  body: string;
+}
+
+/** What a claimed Idempotency-Key holds: a request still running, or the answer it gave. */
+export type IdempotencyRecord =
+  | { state: "in_progress"; fingerprint: string }
+  | { state: "completed"; fingerprint: string; response: RecordedResponse };
+
+/** Claiming a key: taken for this request, or held by an earlier one. */
+export type IdempotencyClaim = { claimed: true } | { claimed: false; record: IdempotencyRecord };
+
+export interface IdempotencyClaimRequest {
+  /** Keys are the owner's: another owner's same key is another key. */
+  owner: string;
+  key: string;
+  /** Hash of the request (route and body); the same key with another request is refused. */
+  fingerprint: string;
+  /** Names this claim: only its holder completes or releases it. */
+  token: string;
+  /** Until when (ms since the epoch) an unanswered request holds the key; then a retry may take it over. */
+  leaseUntil: number;
+  /** When (ms since the epoch) the key and its answer are forgotten. */
+  expiresAt: number;
+}
+
+/** Idempotency-Key records: at most one request runs per key, and its answer is kept for replays. */
+export interface IdempotencyStore {
+  /** Takes the key unless a live record holds it (an answer not yet expired, a request within its lease): then that record. */
+  claim(request: IdempotencyClaimRequest, now: number): Promise<IdempotencyClaim>;
+  /** Keeps the answer of the request holding `token`; false when that claim no longer holds the key. */
+  complete(owner: string, key: string, token: string, response: RecordedResponse): Promise<boolean>;
+  /** Frees the key while `token` holds it unanswered (no-op otherwise), so a retry runs afresh. */
+  release(owner: string, key: string, token: string): Promise<void>;
 }
 
 /** Everything Patchbay keeps, one single-table store. */

@@ -2,9 +2,10 @@ import { NotFoundError, PatchbayError, PlatformCallError } from "./errors.ts";
 import { redactSecrets } from "./redact.ts";
 import { isPermanentFailure, nextRetry } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
-import type { ChatMessage, Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
+import type { Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
 import type { ModelRouter } from "./model-router.ts";
 import { deliveryRef } from "./ports.ts";
+import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
 import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, Store, TokenVault } from "./ports.ts";
 
 export interface ResponderDeps {
@@ -51,14 +52,10 @@ export function createResponder(deps: ResponderDeps) {
   const generate = async (integration: Integration, replica: Replica, job: ReplyJob, context: OutboundContext, client: PlatformClient) => {
     const { provider, model } = deps.models.resolve(replica.model);
     const history = await store.recentTurns(integration.id, job.message.conversationId, deps.historyExchanges, clock.now());
-    const messages: ChatMessage[] = [
-      { role: "system", content: systemPrompt(replica) },
-      ...history,
-      userTurn(job),
-    ];
+    const messages = replicaConversation(replica, history, userTurn(job.message.text, job.message.userName));
     const stopTyping = client.startTyping(context);
     try {
-      return await provider.complete({ model, messages });
+      return await provider.complete({ model, messages, ...samplingSettings(replica) });
     } finally {
       stopTyping();
     }
@@ -183,15 +180,4 @@ export function createResponder(deps: ResponderDeps) {
       }
     },
   };
-}
-
-/** The replica's instructions are the system message; a bare replica at least knows its name. */
-function systemPrompt(replica: Replica): string {
-  return replica.instructions.trim() || `You are ${replica.name}.`;
-}
-
-/** The person's text exactly as written; who said it travels in `name`. */
-function userTurn(job: ReplyJob): ChatMessage {
-  const name = job.message.userName.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
-  return { role: "user", content: job.message.text, ...(name ? { name } : {}) };
 }

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createDocumentClient, createDynamoStore, createSecretsManagerVault, createSqsQueue } from "@patchbay/aws";
+import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, createSecretsManagerVault, createSqsQueue } from "@patchbay/aws";
 import type { Adapters } from "@patchbay/composition";
 import { createJsonLogger } from "@patchbay/composition/logger";
 import { systemClock } from "@patchbay/core";
@@ -15,8 +15,10 @@ const SECRET_CACHE_TTL_MS = 60 * 1000;
 /** The AWS adapters behind the ports, built once per cold start. */
 export function createAwsAdapters(config: AwsConfig): Adapters & { sqs: SQSClient } {
   const sqs = new SQSClient({});
+  const dynamo = createDocumentClient();
   return {
-    store: createDynamoStore(createDocumentClient(), config.tableName),
+    store: createDynamoStore(dynamo, config.tableName),
+    idempotency: createDynamoIdempotencyStore(dynamo, config.tableName),
     vault: createSecretsManagerVault(new SecretsManagerClient({}), { prefix: config.secretPrefix, cacheTtlMs: SECRET_CACHE_TTL_MS }),
     queue: createSqsQueue(sqs, config.queueUrl),
     clock: systemClock,

@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { PatchbayError } from "@patchbay/core";
 import type { ErrorCode, Logger } from "@patchbay/core";
 
-const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+/** The HTTP status of each error code: exhaustive, so a new code without one does not compile. */
+export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   INVALID_JSON: 400,
@@ -16,6 +17,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_CREDENTIALS: 422,
   AUTH_EXPIRED: 422,
   INSUFFICIENT_PERMISSIONS: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   NETWORK_ERROR: 502,
   PLATFORM_ERROR: 502,

@@ -40,8 +40,15 @@ const Timestamp = z.string().openapi({ example: "2026-03-09T18:22:00.000Z" });
 
 export const ErrorBody = z
   .object({
-    error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
-    request_id: z.string(),
+    error: z
+      .object({
+        code: z.string().openapi({ description: "Stable code to branch on (the API's description lists them).", example: "NOT_FOUND" }),
+        message: z.string().openapi({ description: "What happened and what to do next, for a person." }),
+        fields: z.array(z.object({ field: z.string(), message: z.string() })).optional().openapi({ description: "VALIDATION_ERROR: each offending field." }),
+        required_scopes: z.array(z.string()).optional().openapi({ description: "INSUFFICIENT_PERMISSIONS: what the bot must be granted, where known." }),
+      })
+      .catchall(z.unknown()),
+    request_id: z.string().openapi({ description: "The same as the X-Request-Id header; quote it when asking for help." }),
   })
   .openapi("Error");
 
@@ -79,7 +86,26 @@ export const Replica = z
   })
   .openapi("Replica");
 
-export const ReplicaList = z.object({ data: z.array(Replica), total: z.number().int() }).openapi("ReplicaList");
+export const ReplicaList = z
+  .object({ data: z.array(Replica), total: z.number().int(), next_cursor: z.string().nullable() })
+  .openapi("ReplicaList");
+
+const ChatTurn = z.strictObject({ role: z.enum(["user", "assistant"]), content: text(20_000) });
+
+export const PreviewRequest = z
+  .strictObject({
+    text: text(20_000).min(1).openapi({ description: "What the person says." }),
+    history: z.array(ChatTurn).max(50).optional().openapi({ description: "Earlier turns of the conversation, oldest first." }),
+  })
+  .openapi("PreviewRequest");
+
+export const PreviewResult = z
+  .object({
+    answer: z.string(),
+    model: z.string().openapi({ description: "The replica's model id." }),
+    latency_ms: z.number().int().openapi({ description: "How long the model took." }),
+  })
+  .openapi("PreviewResult");
 
 // Integrations
 
@@ -177,8 +203,8 @@ export const IntegrationList = z
   .openapi("IntegrationList");
 
 export const PageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size, 1 to 100." }),
+  cursor: z.string().max(2048).optional().openapi({ description: "The `next_cursor` of the previous page; absent for the first." }),
 };
 
 export const IntegrationListQuery = z.object({

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
-import { createDocumentClient, createDynamoStore, ensureTable } from "@patchbay/aws";
+import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, ensureTable } from "@patchbay/aws";
 import { systemClock } from "@patchbay/core";
 import type { Clock, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
 import { createPatchbay } from "@patchbay/composition";
@@ -69,7 +69,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await secureDataDir(config.dataDir);
 
   const patchbay = createPatchbay(
-    { store, vault, queue, clock, logger },
+    { store, idempotency: createDynamoIdempotencyStore(client, LOCAL_TABLE_NAME), vault, queue, clock, logger },
     { ...config, models: options.models, ...(options.queue?.retry ? { retry: options.queue.retry } : {}) },
   );
   const { apiKeys, responder, reconciler } = patchbay;

@@ -1,0 +1,27 @@
+/** How a replica is put to its model: the one recipe the responder and the preview share. */
+import type { ChatMessage, Replica } from "./model.ts";
+import type { CompletionRequest } from "./ports.ts";
+
+/** The replica's instructions are the system message; a bare replica at least knows its name. */
+export function systemPrompt(replica: Pick<Replica, "name" | "instructions">): string {
+  return replica.instructions.trim() || `You are ${replica.name}.`;
+}
+
+/** The person's text exactly as written; who said it travels in `name`, in the characters providers accept. */
+export function userTurn(text: string, userName = ""): ChatMessage {
+  const name = userName.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
+  return { role: "user", content: text, ...(name ? { name } : {}) };
+}
+
+/** What the replica's model reads: its instructions, the earlier turns oldest first, then the person's turn. */
+export function replicaConversation(replica: Pick<Replica, "name" | "instructions">, history: ChatMessage[], turn: ChatMessage): ChatMessage[] {
+  return [{ role: "system", content: systemPrompt(replica) }, ...history, turn];
+}
+
+/** The replica's sampling settings for a completion request; an unset one leaves the provider's default. */
+export function samplingSettings(replica: Pick<Replica, "temperature" | "maxOutputTokens">): Pick<CompletionRequest, "temperature" | "maxOutputTokens"> {
+  return {
+    ...(replica.temperature !== null ? { temperature: replica.temperature } : {}),
+    ...(replica.maxOutputTokens !== null ? { maxOutputTokens: replica.maxOutputTokens } : {}),
+  };
+}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { eventually } from "./helpers.ts";
 import { startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
@@ -16,6 +16,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.close();
+});
+// A fault not consumed by one test (the first attempt is the only one) must not leak into the next.
+afterEach(() => {
+  h.telegram.clearFailures();
+  h.openai.clearFailures();
 });
 
 async function connect() {

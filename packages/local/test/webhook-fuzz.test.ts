@@ -7,7 +7,7 @@ import { startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
 /** Signed bodies per platform: mutated from the recorded fixtures, deterministic for a given seed. */
-const BODIES_PER_PLATFORM = 1200;
+const BODIES_PER_PLATFORM = 1000;
 const CONCURRENCY = 8;
 const REQUEST_TIMEOUT_MS = 5000;
 
@@ -52,6 +52,9 @@ const HOSTILE: Json[] = [
   deep(200),
 ];
 
+/** A fresh copy each time: later mutations of one body must not reach into another. */
+const hostile = (random: () => number): Json => structuredClone(HOSTILE[Math.floor(random() * HOSTILE.length)]!);
+
 function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (out.length > 400) return out;
   if (value && typeof value === "object") {
@@ -76,9 +79,9 @@ function mutate(body: Json, random: () => number): Json {
     const last = path[path.length - 1]!;
     const roll = random();
     if (roll < 0.15) delete parent[last];
-    else if (roll < 0.25) parent[`extra_${i}`] = HOSTILE[Math.floor(random() * HOSTILE.length)]!;
+    else if (roll < 0.25) parent[`extra_${i}`] = hostile(random);
     else if (roll < 0.3) Object.defineProperty(parent, "__proto__", { value: { hacked: true }, enumerable: true, configurable: true, writable: true });
-    else parent[last] = HOSTILE[Math.floor(random() * HOSTILE.length)]!;
+    else parent[last] = hostile(random);
   }
   return copy;
 }

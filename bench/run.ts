@@ -89,7 +89,7 @@ function integration(platform: Platform, id: string, bot: Integration["bot"]): I
   return {
     id, owner: "bench", platform, replicaId: "rp_bench", name: "bench", active: true, registration: "ok", bot, revision: 0,
     channelIds: [], channels: [], guildId: "1", guildName: "g", workspaceId: "T1", workspaceName: "w", mention: null,
-    scope: "all", threadAutoCreate: false, welcomeMessage: null, tokenLast4: "0000", messageCount: 0, connectedAt: at,
+    scope: "all", threadAutoCreate: false, welcomeMessage: null, delivery: "webhook", tokenLast4: "0000", messageCount: 0, connectedAt: at,
     lastMessageAt: null, lastError: null, validatedAt: at, createdAt: at, updatedAt: at,
   };
 }

@@ -62,6 +62,8 @@ export function createIntegrationRecords(
 
   const toIntegration = (record: Item, stats: Item | undefined): Integration => ({
     ...strip<Integration>(record, INTEGRATION_BOOKKEEPING),
+    // Integrations stored before `delivery` existed all received by webhook.
+    delivery: (record.delivery as Integration["delivery"] | undefined) ?? "webhook",
     revision: Number(record.revision ?? 0),
     messageCount: Number(stats?.messageCount ?? 0),
     lastMessageAt: typeof stats?.lastMessageAt === "string" ? stats.lastMessageAt : null,

@@ -5,6 +5,7 @@ export * from "./model-router.ts";
 export * from "./ports.ts";
 export * from "./replicas.ts";
 export * from "./integrations.ts";
+export * from "./delivery.ts";
 export * from "./pipeline/platform-event.ts";
 export * from "./pipeline/decide.ts";
 export * from "./pipeline/webhook-driver.ts";

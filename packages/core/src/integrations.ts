@@ -1,5 +1,7 @@
 import { ConflictError, NotFoundError, PatchbayError, PlatformCallError, ValidationError } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { chooseDelivery, deliveryWarning } from "./delivery.ts";
+import type { Delivery, Listener } from "./delivery.ts";
 import { integrationStatus } from "./model.ts";
 import type { ActivityEvent, Integration, LastError, Platform, Replica, Scope } from "./model.ts";
 import type {
@@ -77,6 +79,8 @@ export interface IntegrationServiceDeps {
   connectors: Partial<Record<Platform, PlatformConnector>>;
   /** Base URL platforms call back; webhooks live at `{publicUrl}/webhooks/{platform}/{id}`. */
   publicUrl: string;
+  /** Transports this runtime runs besides webhooks (`npm start`: polling and Socket Mode; AWS: none). */
+  listeners?: readonly Listener[];
 }
 
 export type IntegrationService = ReturnType<typeof createIntegrationService>;
@@ -97,6 +101,9 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
   const { store, vault, clock, logger } = deps;
   const nowIso = () => new Date(clock.now()).toISOString();
   const urlOf = (integration: Integration) => webhookUrl(deps.publicUrl, integration.platform, integration.id);
+  // The vault's `app_token` (Slack's app-level token) is what turns Socket Mode on.
+  const deliveryOf = (platform: Platform, secrets: SecretBundle): Delivery =>
+    chooseDelivery({ platform, publicUrl: deps.publicUrl, hasAppToken: secrets.app_token !== undefined, listeners: deps.listeners ?? [] });
 
   const connectorFor = (platform: Platform): PlatformConnector => {
     const connector = deps.connectors[platform];
@@ -246,6 +253,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
       await claimBot(owner, platform, connection.bot.id, id);
       const now = nowIso();
       const scope = input.scope ?? "mentions";
+      const delivery = deliveryOf(platform, connection.secrets);
       const integration: Integration = {
         id,
         owner,
@@ -265,6 +273,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
         scope,
         threadAutoCreate: input.threadAutoCreate ?? false,
         welcomeMessage: input.welcomeMessage ?? null,
+        delivery,
         tokenLast4: input.botToken.slice(-4),
         messageCount: 0,
         connectedAt: now,
@@ -281,7 +290,9 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
         await store.createIntegration(integration);
         const registered = await register(integration, connection.secrets);
         if (!registered) throw new NotFoundError("integration", id);
-        return { integration: registered, registered: registered.registration === "ok", warnings: connection.warnings };
+        const warning = deliveryWarning(platform, delivery, deps.publicUrl);
+        const warnings = warning ? [...connection.warnings, warning] : connection.warnings;
+        return { integration: registered, registered: registered.registration === "ok", warnings };
       } catch (error) {
         await store.retireIntegration(id, nowIso());
         await cleanUp(integration, false);
@@ -456,6 +467,14 @@ export function createIntegrationService(deps: IntegrationServiceDeps) {
       if (!secrets) return "unchanged";
       const connector = connectorFor(integration.platform);
       try {
+        // The runtime's configuration decides how messages arrive (PUBLIC_URL changed, npm start or AWS).
+        const delivery = deliveryOf(integration.platform, secrets);
+        if (integration.delivery !== delivery) {
+          const { saved } = await mutate(integration.owner, integration.id, (fresh) => ({ ...fresh, delivery, registration: "pending" }));
+          const registered = await register(saved, secrets);
+          if (!registered) return "removed";
+          return registered.registration === "ok" ? "repaired" : "pending";
+        }
         if (integration.registration !== "pending" && (await connector.isRegistered(integration, secrets, urlOf(integration)))) {
           if (integration.registration === "ok") return "unchanged";
           return (await store.setRegistration(integration.id, "ok", null, nowIso())) ? "repaired" : "removed";

@@ -1,4 +1,5 @@
 /** The records Patchbay keeps and the messages that move between ingress and responder. */
+import type { Delivery } from "./delivery.ts";
 
 export type Platform = "telegram" | "slack" | "discord";
 export const PLATFORMS: readonly Platform[] = ["telegram", "slack", "discord"];
@@ -65,6 +66,8 @@ export interface Integration {
   scope: Scope;
   threadAutoCreate: boolean;
   welcomeMessage: string | null;
+  /** How messages reach it (webhooks, long polling, Socket Mode, the Gateway); chosen by `chooseDelivery`. */
+  delivery: Delivery;
   /** Last four characters of the bot token, for the masked display. */
   tokenLast4: string;
   messageCount: number;

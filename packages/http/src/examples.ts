@@ -45,6 +45,7 @@ const integration: Integration = {
   scope: "mentions",
   threadAutoCreate: false,
   welcomeMessage: null,
+  delivery: "webhook",
   tokenLast4: "wxyz",
   messageCount: 42,
   connectedAt: AT,

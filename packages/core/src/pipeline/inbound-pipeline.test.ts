@@ -27,6 +27,7 @@ const integration: Integration = {
   scope: "mentions",
   threadAutoCreate: false,
   welcomeMessage: null,
+  delivery: "webhook",
   tokenLast4: "abcd",
   messageCount: 0,
   connectedAt: "2026-01-01T00:00:00.000Z",

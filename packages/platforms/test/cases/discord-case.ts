@@ -48,6 +48,7 @@ export function discordIntegration(publicKey: string, overrides: Partial<Integra
     scope: "mentions",
     threadAutoCreate: false,
     welcomeMessage: null,
+    delivery: "webhook",
     tokenLast4: "TEST",
     messageCount: 0,
     connectedAt: at,

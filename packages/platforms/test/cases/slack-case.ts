@@ -46,6 +46,7 @@ export function slackIntegration(overrides: Partial<Integration> = {}): Integrat
     scope: "mentions",
     threadAutoCreate: false,
     welcomeMessage: null,
+    delivery: "webhook",
     tokenLast4: "TEST",
     messageCount: 0,
     connectedAt: at,

@@ -46,6 +46,7 @@ export function telegramIntegration(overrides: Partial<Integration> = {}): Integ
     scope: "mentions",
     threadAutoCreate: false,
     welcomeMessage: null,
+    delivery: "webhook",
     tokenLast4: "TEST",
     messageCount: 0,
     connectedAt: at,

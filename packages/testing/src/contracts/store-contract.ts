@@ -32,6 +32,7 @@ export function sampleIntegration(owner: string, id: string, overrides: Partial<
     scope: "mentions",
     threadAutoCreate: false,
     welcomeMessage: null,
+    delivery: "webhook",
     tokenLast4: "wxyz",
     messageCount: 0,
     connectedAt: at,

@@ -13,6 +13,7 @@ export * from "./pipeline/inbound-pipeline.ts";
 export * from "./pipeline/read-body.ts";
 export * from "./retry-policy.ts";
 export * from "./redact.ts";
+export * from "./answer-limit.ts";
 export * from "./responder.ts";
 export * from "./prompt.ts";
 export * from "./preview.ts";

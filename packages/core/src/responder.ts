@@ -1,4 +1,5 @@
 import { NotFoundError, PatchbayError, PlatformCallError } from "./errors.ts";
+import { capAnswer } from "./answer-limit.ts";
 import { redactSecrets } from "./redact.ts";
 import { isPermanentFailure, nextRetry } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
@@ -131,7 +132,7 @@ export function createResponder(deps: ResponderDeps) {
       if (!replica) throw new NotFoundError("replica", integration.replicaId);
       text = job.greeting
         ? (integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`)
-        : await generate(integration, replica, job, context, client);
+        : capAnswer(await generate(integration, replica, job, context, client));
     }
 
     const parts = client.split(text);

@@ -1,6 +1,6 @@
+import { MAX_ANSWER_LENGTH } from "@patchbay/core";
 import { describe, expect, test } from "vitest";
 import {
-  MAX_ANSWER_LENGTH,
   escapeTelegramHtml,
   markdownToTelegramHtml,
   measureFormatting,

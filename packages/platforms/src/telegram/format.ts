@@ -9,13 +9,6 @@
 /** Telegram's limit on `sendMessage.text`, counted in UTF-16 code units after entity parsing. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
-/**
- * Longest model answer Patchbay formats and sends, in UTF-16 code units: the responder cuts an answer to
- * this before formatting. 16 000 is about 4 000 tokens, the usual ceiling of one model answer, and 4 to 5
- * Telegram messages (8 Discord messages); formatting and splitting are linear, so this bounds a reply's
- * CPU (a few milliseconds) as well as its length in a chat.
- */
-export const MAX_ANSWER_LENGTH = 16_000;
 
 /*
  * Characters examined by this module's scans, counted where they happen: every formatting and splitting

@@ -227,7 +227,7 @@ describe("ingress", () => {
     await eventually(() => h.slack.posted(c.general).length === 2);
     expect(h.slack.posted(c.general).map((p) => p.thread_ts)).toEqual([parent, parent]);
     const lastRequest = h.openai.requests.at(-1)!;
-    expect(lastRequest.messages.map((m) => m.content)).toEqual(["You are Ada.", "@ada first", "Answer to: @ada first", "@ada second"]);
+    expect(lastRequest.messages.map((m) => m.content)).toEqual([expect.stringMatching(/^You are Ada\.\n\n/), "@ada first", "Answer to: @ada first", "@ada second"]);
     expect(h.slack.statuses(c.general).map((s) => s.thread_ts)).toEqual([parent, parent]);
   });
 

@@ -294,8 +294,9 @@ describe("ingress", () => {
     expect(sent!.reply_parameters).toBeUndefined();
     const request = h.openai.requests[requestsBefore]!;
     expect(request.model).toBe("gpt-test");
-    expect(request.messages[0]).toEqual({ role: "system", content: "You are Ada, a test replica." });
-    expect(request.messages.at(-1)).toEqual({ role: "user", content: "What is 2 < 3 & 4?", name: "Grace_Hopper" });
+    // An OpenAI-compatible server other than OpenAI gets the speaker in the system prompt (many refuse `name`).
+    expect(request.messages[0]).toEqual({ role: "system", content: expect.stringMatching(/^You are Ada, a test replica\.\n\n.*The latest message is from Grace_Hopper\.$/s) });
+    expect(request.messages.at(-1)).toEqual({ role: "user", content: "What is 2 < 3 & 4?" });
     const typing = h.telegram.callsTo("sendChatAction", bot.token);
     expect(typing[0]?.params).toMatchObject({ chat_id: "42", action: "typing" });
     expect(h.telegram.calls.indexOf(typing[0]!)).toBeLessThan(h.telegram.calls.findIndex((c) => c.method === "sendMessage" && c.token === bot.token));
@@ -309,7 +310,7 @@ describe("ingress", () => {
     await eventually(() => h.telegram.sentMessages(bot.token).length === 2);
     const followUp = h.openai.requests.at(-1)!;
     expect(followUp.messages.map((m) => [m.role, m.content])).toEqual([
-      ["system", "You are Ada, a test replica."],
+      ["system", expect.stringMatching(/^You are Ada, a test replica\.\n\n.*oldest first: Grace_Hopper, Grace_Hopper\./s)],
       ["user", "What is 2 < 3 & 4?"],
       ["assistant", "Answer to: What is 2 < 3 & 4?"],
       ["user", "And again?"],

@@ -24,6 +24,10 @@ declare module "sst" {
       "name": string
       "type": "sst.aws.Function"
     }
+    "DeadLetters": {
+      "type": "sst.sst.Linkable"
+      "url": string
+    }
     "OpenAiApiKey": {
       "type": "sst.sst.Secret"
       "value": string

@@ -30,7 +30,7 @@ export default $config({
     const { addReconciler } = await import("./infra/reconciler");
 
     const table = createTable();
-    const { queue, dlq } = createQueues();
+    const { queue, dlq, deadLetters } = createQueues();
     const { tenantSecrets, tenantSecretsWriter, openAiApiKey, anthropicApiKey } = createSecrets();
     const api = createApi();
     const settings = createSettings({ apiUrl: api.url, openAiApiKey });
@@ -40,7 +40,7 @@ export default $config({
 
     addApiRoutes(api, [...link, tenantSecretsWriter]);
     addWebhookRoutes(api, link);
-    addResponder(queue, [...link, openAiApiKey, anthropicApiKey]);
+    addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey]);
     addReconciler(link);
 
     return {

@@ -33,7 +33,11 @@ const CONFIG_LINKS = { Table: "sst.aws.Dynamo", ResponderQueue: "sst.aws.Queue",
 const FUNCTIONS: Record<string, { memoryMb: number; timeoutSeconds: number; links: Record<string, string> }> = {
   [API]: { memoryMb: 1024, timeoutSeconds: 29, links: { ...CONFIG_LINKS, TenantSecretsWriter: "sst.sst.Linkable" } },
   ...Object.fromEntries(PLATFORMS.map((p) => [ingress(p), { memoryMb: 512, timeoutSeconds: 10, links: CONFIG_LINKS }])),
-  [RESPONDER]: { memoryMb: 512, timeoutSeconds: 90, links: { ...CONFIG_LINKS, OpenAiApiKey: "sst.sst.Secret", AnthropicApiKey: "sst.sst.Secret" } },
+  [RESPONDER]: {
+    memoryMb: 512,
+    timeoutSeconds: 90,
+    links: { ...CONFIG_LINKS, DeadLetters: "sst.sst.Linkable", OpenAiApiKey: "sst.sst.Secret", AnthropicApiKey: "sst.sst.Secret" },
+  },
   [RECONCILER]: { memoryMb: 1024, timeoutSeconds: 300, links: CONFIG_LINKS },
 };
 
@@ -90,6 +94,8 @@ function expectedStatements(d: Deployment, handler: string): Statement[] {
     // SST's own grant to a queue subscriber.
     statements.push(
       allow(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], ["<ResponderQueue>"]),
+      // Dead letters at once, for failures no retry can fix: send, nothing else.
+      allow(["sqs:SendMessage"], ["<ResponderDlq>"]),
     );
     if (bedrockConfigured(d)) {
       statements.push(

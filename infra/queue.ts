@@ -27,5 +27,11 @@ export function createQueues() {
       queue: { deduplicationScope: "messageGroup", fifoThroughputLimit: "perMessageGroupId" },
     },
   });
-  return { queue, dlq };
+  // The responder moves a message it cannot answer on any retry (a revoked token, a refused model key)
+  // to the dead letters at once; it may send there and do nothing else.
+  const deadLetters = new sst.Linkable("DeadLetters", {
+    properties: { url: dlq.url },
+    include: [sst.aws.permission({ actions: ["sqs:SendMessage"], resources: [dlq.arn] })],
+  });
+  return { queue, dlq, deadLetters };
 }

@@ -45,8 +45,8 @@ const MISTAKES: Mistake[] = [
     edits: [
       {
         file: "sst.config.ts",
-        from: "addResponder(queue, [...link, openAiApiKey, anthropicApiKey]);",
-        to: "addResponder(queue, [...link, openAiApiKey, anthropicApiKey], { OPENAI_API_KEY: openAiApiKey.value });",
+        from: "addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey]);",
+        to: "addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey], { OPENAI_API_KEY: openAiApiKey.value });",
       },
       {
         file: "infra/responder.ts",

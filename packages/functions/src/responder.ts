@@ -22,7 +22,7 @@ const retry: RetryPolicy = { ...RETRY_POLICY, maxAttempts: config.maxReceives };
 const adapters = createAwsAdapters(config);
 const { responder } = createPatchbay(adapters, { ...config.settings, retry });
 const setVisibility = createSqsVisibility(adapters.sqs, config.queueUrl);
-const sendToDeadLetters = createSqsDeadLetterSender(adapters.sqs, link("ResponderDlq").url);
+const sendToDeadLetters = createSqsDeadLetterSender(adapters.sqs, link("DeadLetters").url);
 
 const attemptOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount);
 

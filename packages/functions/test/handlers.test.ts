@@ -35,7 +35,7 @@ beforeAll(async () => {
     App: { name: "patchbay", stage: "test" },
     Table: { name: TABLE, type: "sst.aws.Dynamo" },
     ResponderQueue: { url: QUEUE_URL, type: "sst.aws.Queue" },
-    ResponderDlq: { url: DLQ_URL, type: "sst.aws.Queue" },
+    DeadLetters: { url: DLQ_URL, type: "sst.sst.Linkable" },
     TenantSecrets: { prefix: "patchbay/test/", type: "sst.sst.Linkable" },
     OpenAiApiKey: { value: "", type: "sst.sst.Secret" },
     Settings: {

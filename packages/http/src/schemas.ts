@@ -126,6 +126,16 @@ export const SlackConnectFields = {
   ...CommonConnect,
   bot_token: z.string().max(512).regex(/^xox[bp]-[\x21-\x7e]+$/, "must be a Slack bot token (xoxb-…), copied exactly").openapi({ description: "Bot User OAuth Token (xoxb-…)." }),
   signing_secret: secret(16, 256).openapi({ description: "The app's Signing Secret (Basic Information); kept in the vault." }),
+  app_token: z
+    .string()
+    .max(512)
+    .regex(/^xapp-[\x21-\x7e]+$/, "must be a Slack app-level token (xapp-…), copied exactly")
+    .optional()
+    .openapi({
+      description:
+        "App-level token with `connections:write` (Basic Information → App-Level Tokens), for an app with Socket Mode turned on: " +
+        "`npm start` then receives through Socket Mode, without a public URL (`delivery: socket`). Kept in the vault.",
+    }),
   workspace_id: z.string().regex(/^[TE][A-Z0-9]+$/, "must be a Slack workspace id like T0123ABCD").optional().openapi({ description: "Checked against the token's workspace when given." }),
 };
 
@@ -174,6 +184,11 @@ export const Integration = z
     status: z.enum(["active", "inactive", "pending", "error"]),
     bot: z.object({ id: z.string(), username: z.string() }).catchall(z.unknown()),
     webhook_url: z.string(),
+    delivery: z.enum(["webhook", "polling", "socket", "gateway"]).openapi({
+      description:
+        "How messages reach the integration: platform webhooks at `webhook_url`, Telegram long polling or Slack Socket Mode " +
+        "(`npm start` without a public HTTPS `PUBLIC_URL`), or Discord's Gateway.",
+    }),
     channel_ids: z.array(z.string()),
     channels: z.array(z.object({ id: z.string(), name: z.string() })),
     guild_id: z.string().nullable(),

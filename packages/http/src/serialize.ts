@@ -33,6 +33,7 @@ export function integrationJson(integration: Integration, webhookUrl: string) {
     status: integrationStatus(integration),
     bot: integration.bot,
     webhook_url: webhookUrl,
+    delivery: integration.delivery,
     channel_ids: integration.channelIds,
     channels: integration.channels,
     guild_id: integration.guildId,

@@ -5,6 +5,12 @@
  * the behaviour of the official server (tdlib/telegram-bot-api `Client.cpp`, TDLib's entity
  * parser) for the methods a webhook bot uses. Error texts are copied from that source; messages
  * marked "approximate" in comments are the fake's best guess.
+ *
+ * Updates reach a bot the two ways Telegram offers: POSTed to its webhook by {@link FakeTelegram.deliver},
+ * or, while no webhook is set, queued for `getUpdates` with the official server's long-poll semantics
+ * (`Client.cpp` `process_get_updates_query` / `do_get_updates`): `offset` confirms every update below it, a
+ * request with nothing to return waits up to `timeout` seconds (at most 50) for one, a second waiting request
+ * ends the first with 409 "terminated by other getUpdates request", and a set webhook makes it 409 too.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultQueue, dropConnection, readBody, sendJson, sleep, startLoopbackServer } from "./http-helpers.ts";
@@ -191,7 +197,7 @@ export interface DeliverOptions {
   secretToken?: string | null;
   /** Deliver to this URL instead of the registered webhook. */
   url?: string;
-  /** Abort the request after this many ms (Telegram waits 60 s); default 60000. */
+  /** Abort the request after this many ms (Telegram waits 60 s); default 60000. Polling: how long to wait for the confirmation. */
   timeoutMs?: number;
   /** Deliver even if the update type is not in the bot's allowed_updates. */
   ignoreAllowedUpdates?: boolean;
@@ -215,6 +221,20 @@ export interface Delivery {
   error?: string;
   /** Date.now() when sent. */
   at: number;
+}
+
+/** The life of one update queued for getUpdates. */
+export interface PolledUpdate {
+  /** The update as queued (with update_id). */
+  update: Record<string, unknown>;
+  /** update_id. */
+  update_id: number;
+  /** Date.now() when queued. */
+  queuedAt: number;
+  /** How many getUpdates answers carried it (more than one: the consumer asked again without confirming it). */
+  timesReturned: number;
+  /** Date.now() when a getUpdates offset confirmed it; undefined while pending. */
+  confirmedAt?: number;
 }
 
 /** Custom method implementation: return the wire response to send. */
@@ -250,8 +270,16 @@ export interface FakeTelegram {
   clearFailures(): void;
   /** Implement or override a method (name case-insensitive). */
   handle(method: string, handler: FakeTelegramHandler): void;
-  /** POST an update to the bot's webhook like Telegram does; returns the webhook's response. */
+  /**
+   * POST an update to the bot's webhook like Telegram does; returns the webhook's response. With no webhook
+   * set (and no `opts.url`), the update is queued for getUpdates instead and the promise resolves, with a 200
+   * Response, once a getUpdates call confirmed it (its `offset` went past it), or rejects after `timeoutMs`.
+   */
   deliver(token: string, update: Record<string, unknown>, opts?: DeliverOptions): Promise<Response>;
+  /** Queue an update for getUpdates (update_id filled in when absent) and return it; a waiting long poll answers at once. */
+  queueUpdate(token: string, update: Record<string, unknown>): Record<string, unknown>;
+  /** What happened to every update queued for getUpdates, in queue order. */
+  polledUpdates(token: string): PolledUpdate[];
   /** Clear recorded calls, sent messages, deliveries and faults (bots, chats and webhooks stay). */
   reset(): void;
   /** Stop the server. */
@@ -354,7 +382,22 @@ interface BotState {
   nextSetWebhookAt: number;
   chats: Map<number, ChatState>;
   nextUpdateId: number;
+  /** Every update ever queued for getUpdates; the unconfirmed ones are the pending queue. */
+  polled: PolledUpdate[];
+  /** The getUpdates request waiting for an update, if any. */
+  longPoll?: LongPoll;
+  /** Resolvers of deliver() calls waiting for their update to be confirmed, by update_id. */
+  confirmWaiters: Map<number, () => void>;
 }
+
+interface LongPoll {
+  offset: number;
+  limit: number;
+  finish(answer: Answer): void;
+}
+
+/** telegram-bot-api Client.h LONG_POLL_MAX_TIMEOUT. */
+const LONG_POLL_MAX_TIMEOUT_S = 50;
 
 type Answer = TelegramResponse;
 
@@ -541,6 +584,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       nextSetWebhookAt: 0,
       chats: new Map(),
       nextUpdateId: 100_000_000 + Math.floor(Math.random() * 1_000_000),
+      polled: [],
+      confirmWaiters: new Map(),
     });
   }
 
@@ -684,7 +729,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     // The official server closes the old webhook first; a failing new one leaves none set.
     const wasSet = current.url !== "";
     clearWebhook(bot);
-    if (dropPending) bot.webhook.pending_update_count = 0;
+    if (dropPending) {
+      bot.webhook.pending_update_count = 0;
+      for (const entry of pendingUpdates(bot)) confirm(bot, entry);
+    }
+    if (newUrl !== "") abortLongPoll(bot, "Conflict: terminated by setWebhook request");
     if (newUrl === "") return ok(true, wasSet ? "Webhook was deleted" : "Webhook is already deleted");
 
     const url = parseWebhookUrl(newUrl);
@@ -711,7 +760,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     const info: Record<string, unknown> = {
       url: w.url,
       has_custom_certificate: false,
-      pending_update_count: w.pending_update_count,
+      pending_update_count: w.pending_update_count + pendingUpdates(bot).length,
     };
     if (w.last_error_date !== undefined) {
       info.last_error_date = w.last_error_date;
@@ -960,20 +1009,123 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     return ok({ ...chat.chat, accent_color_id: 0, max_reaction_count: 11 });
   }
 
-  function getUpdates(bot: BotState, call: RecordedCall): Answer {
-    if (bot.webhook.url !== "") {
-      return {
-        ok: false,
-        error_code: 409,
-        description:
-          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-      };
-    }
-    applyAllowedUpdates(bot, call.args.allowed_updates);
-    return ok([]);
+  // ---------------------------------------------------------------- getUpdates
+
+  function pendingUpdates(bot: BotState): PolledUpdate[] {
+    return bot.polled.filter((entry) => entry.confirmedAt === undefined);
   }
 
-  async function dispatch(call: RecordedCall): Promise<Answer> {
+  function confirm(bot: BotState, entry: PolledUpdate): void {
+    entry.confirmedAt = Date.now();
+    const waiter = bot.confirmWaiters.get(entry.update_id);
+    bot.confirmWaiters.delete(entry.update_id);
+    waiter?.();
+  }
+
+  function conflict(description: string): Answer {
+    return { ok: false, error_code: 409, description };
+  }
+
+  function abortLongPoll(bot: BotState, description: string): void {
+    const held = bot.longPoll;
+    bot.longPoll = undefined;
+    held?.finish(conflict(description));
+  }
+
+  /** do_get_updates: confirm below `offset` (a negative one keeps only the last -offset), then up to `limit` updates. */
+  function takeUpdates(bot: BotState, offset: number, limit: number): PolledUpdate[] {
+    const pending = pendingUpdates(bot);
+    if (offset < 0) {
+      for (const entry of pending.slice(0, Math.max(0, pending.length + offset))) confirm(bot, entry);
+    } else if (offset > 0) {
+      for (const entry of pending) if (entry.update_id < offset) confirm(bot, entry);
+    }
+    const batch = pendingUpdates(bot).slice(0, limit);
+    for (const entry of batch) entry.timesReturned++;
+    return batch;
+  }
+
+  function getUpdates(bot: BotState, call: RecordedCall, closed: AbortSignal): Answer | Promise<Answer> {
+    if (bot.webhook.url !== "") {
+      return conflict("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    }
+    const offset = toInteger(call.args.offset);
+    const limit = Math.min(100, Math.max(1, call.args.limit ? toInteger(call.args.limit) : 100));
+    const timeout = Math.min(LONG_POLL_MAX_TIMEOUT_S, Math.max(0, toInteger(call.args.timeout)));
+    applyAllowedUpdates(bot, call.args.allowed_updates);
+    const batch = takeUpdates(bot, offset, limit);
+    if (batch.length > 0 || timeout === 0) return ok(batch.map((entry) => entry.update));
+
+    // Nothing yet: this request waits, and ends the one that was waiting before it.
+    abortLongPoll(bot, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+    return new Promise<Answer>((resolve) => {
+      const finish = (answer: Answer) => {
+        clearTimeout(timer);
+        closed.removeEventListener("abort", gone);
+        if (bot.longPoll === poll) bot.longPoll = undefined;
+        resolve(answer);
+      };
+      const poll: LongPoll = { offset, limit, finish };
+      const timer = setTimeout(() => finish(ok([])), timeout * 1000);
+      // A consumer that hung up (a killed process) stops waiting; its updates stay unconfirmed.
+      const gone = () => finish(ok([]));
+      closed.addEventListener("abort", gone, { once: true });
+      bot.longPoll = poll;
+    });
+  }
+
+  /** An update arrived: the waiting long poll, if any, answers with it. */
+  function wakeLongPoll(bot: BotState): void {
+    const held = bot.longPoll;
+    if (!held) return;
+    const batch = takeUpdates(bot, held.offset, held.limit);
+    if (batch.length === 0) return;
+    bot.longPoll = undefined;
+    held.finish(ok(batch.map((entry) => entry.update)));
+  }
+
+  function withUpdateId(bot: BotState, update: Record<string, unknown>): Record<string, unknown> {
+    const full: Record<string, unknown> = { ...update };
+    if (typeof full.update_id === "number") {
+      bot.nextUpdateId = Math.max(bot.nextUpdateId, full.update_id + 1);
+    } else {
+      full.update_id = bot.nextUpdateId++;
+    }
+    return full;
+  }
+
+  function queueUpdate(token: string, update: Record<string, unknown>): Record<string, unknown> {
+    const bot = requireBot(token);
+    const full = withUpdateId(bot, update);
+    const type = updateType(full);
+    if (type !== undefined && !isUpdateAllowed(bot, type)) {
+      throw new Error(
+        `fake Telegram: update type "${type}" is not in allowed_updates ${JSON.stringify(bot.webhook.allowed_updates ?? "default")}; Telegram would not queue it`,
+      );
+    }
+    registerUpdate(bot, full);
+    bot.polled.push({ update: full, update_id: full.update_id as number, queuedAt: Date.now(), timesReturned: 0 });
+    wakeLongPoll(bot);
+    return full;
+  }
+
+  function queueAndAwaitConfirmation(token: string, update: Record<string, unknown>, timeoutMs: number): Promise<Response> {
+    const bot = requireBot(token);
+    const full = queueUpdate(token, update);
+    const id = full.update_id as number;
+    return new Promise<Response>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        bot.confirmWaiters.delete(id);
+        reject(new Error(`fake Telegram: update ${id} was not confirmed by a getUpdates offset within ${timeoutMs} ms`));
+      }, timeoutMs);
+      bot.confirmWaiters.set(id, () => {
+        clearTimeout(timer);
+        resolve(new Response(null, { status: 200 }));
+      });
+    });
+  }
+
+  async function dispatch(call: RecordedCall, closed: AbortSignal = new AbortController().signal): Promise<Answer> {
     const bot = bots.get(call.token);
     if (!bot) return { ok: false, error_code: 401, description: "Unauthorized" };
     const method = call.method.toLowerCase();
@@ -991,7 +1143,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       case "getwebhookinfo":
         return getWebhookInfo(bot);
       case "getupdates":
-        return getUpdates(bot, call);
+        return getUpdates(bot, call, closed);
       case "sendmessage":
         return sendMessage(bot, call);
       case "sendmessagedraft":
@@ -1064,6 +1216,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       return;
     }
 
+    // The consumer hanging up ends a waiting getUpdates (a finished response also emits close: harmless).
+    const hungUp = new AbortController();
+    res.once("close", () => hungUp.abort());
     const failure = faults.take(call.method);
     if (failure) {
       if (failure.kind === "drop") {
@@ -1082,7 +1237,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         }
       }
     }
-    respond(await dispatch(call));
+    respond(await dispatch(call, hungUp.signal));
   }
 
   async function executeWebhookReply(bot: BotState, response: Response): Promise<void> {
@@ -1113,13 +1268,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   async function deliver(token: string, update: Record<string, unknown>, opts: DeliverOptions = {}): Promise<Response> {
     const bot = requireBot(token);
     const target = opts.url ?? bot.webhook.url;
-    if (target === "") throw new Error(`fake Telegram: bot ${token} has no webhook set`);
-    const full: Record<string, unknown> = { ...update };
-    if (typeof full.update_id === "number") {
-      bot.nextUpdateId = Math.max(bot.nextUpdateId, full.update_id + 1);
-    } else {
-      full.update_id = bot.nextUpdateId++;
-    }
+    if (target === "") return queueAndAwaitConfirmation(token, update, opts.timeoutMs ?? 60_000);
+    const full = withUpdateId(bot, update);
     const type = updateType(full);
     if (type !== undefined && !opts.ignoreAllowedUpdates && !isUpdateAllowed(bot, type)) {
       throw new Error(
@@ -1229,6 +1379,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       handlers.set(method.toLowerCase(), handler);
     },
     deliver,
+    queueUpdate,
+    polledUpdates(token) {
+      return requireBot(token).polled.map((entry) => ({ ...entry }));
+    },
     reset() {
       calls.length = 0;
       sent.length = 0;

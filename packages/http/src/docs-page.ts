@@ -163,7 +163,8 @@ ${entries.map((entry) => renderOperation(entry, resolver)).join("\n")}
 <main>
 <header><h1>${escape(doc.info.title)} API <small>${escape(doc.info.version)}</small></h1>
 ${prose(doc.info.description)}
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p></header>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
+${doc.components?.schemas?.Error ? `<details class="envelope" id="schema-Error"><summary>The error envelope, shared by every error answer</summary>${renderSchema({ $ref: "#/components/schemas/Error" }, resolver, 0)}</details>` : ""}</header>
 ${found}
 ${sections || "<p>No operation matches; try fewer words.</p>"}
 </main>
@@ -185,9 +186,12 @@ ${body ? `<h4>Request body${operation.requestBody?.required === false ? " (optio
 ${responses
   .map(([status, response]) => {
     const media = response.content?.["application/json"];
-    const kind = status.startsWith("2") ? "ok" : "fail";
-    return `<details class="response ${kind}"${status.startsWith("2") ? " open" : ""}><summary><b>${escape(status)}</b> ${inline(response.description)}</summary>
-${media ? renderMedia(media, resolver) : ""}
+    const ok = status.startsWith("2");
+    // Every error shares one envelope, shown once at the top; here only its examples.
+    const shared = !ok && media?.schema?.$ref ? resolver.nameOf(media.schema) : undefined;
+    const shape = shared ? `<p>The <a href="#schema-${escape(shared)}">error envelope</a>:</p>${renderMedia({ ...media, schema: undefined }, resolver)}` : media ? renderMedia(media, resolver) : "";
+    return `<details class="response ${ok ? "ok" : "fail"}"${ok ? " open" : ""}><summary><b>${escape(status)}</b> ${inline(response.description)}</summary>
+${shape}
 </details>`;
   })
   .join("\n")}

@@ -401,8 +401,9 @@ function hostileHeaders(rng: Rng): { headers: Record<string, string>; why: strin
       headers["x-request-id"] = pick(rng, ["", " ", "a".repeat(500), "id with spaces", "\u00e9\u00e8", "../../", "x".repeat(128)]);
       return { headers, why: "odd-request-id" };
     case 4:
-      // Under Node's 16 KiB header limit, so the app itself reads it (over it, Node answers 431 alone).
-      headers.cookie = "a".repeat(12_000);
+      // Under Node's 16 KiB header limit even with a 5000-character path segment, so the app itself reads it
+      // (over it, Node answers 431 alone and resets a connection still sending a body).
+      headers.cookie = "a".repeat(10_000);
       return { headers, why: "huge-header" };
     case 5:
       headers.accept = pick(rng, ["application/xml", "*/*;q=0", "text/html"]);

@@ -170,6 +170,7 @@ export interface ApiKeyStore {
 
 /** The answer a request gave, as replayed to a retry with the same Idempotency-Key. */
 export interface RecordedResponse {
+  /** The HTTP status it was answered with. */
   status: number;
   /** The response body, exactly as first sent. */
   body: string;

@@ -96,6 +96,12 @@ export function createResponder(deps: ResponderDeps) {
       logger.info("integration gone, dropping job", { integration_id: job.integrationId });
       return;
     }
+    // Paused after the message was queued: pausing means no more answers, queued ones included.
+    if (!integration.active) {
+      await store.recordIgnored(integration.id, job.message, "integration_inactive", new Date(clock.now()).toISOString());
+      logger.info("message ignored", { integration_id: integration.id, reason: "integration_inactive" });
+      return;
+    }
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
     if (claim.state === "done") return;
     if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs, true);

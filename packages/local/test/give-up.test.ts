@@ -104,3 +104,18 @@ test("a model that keeps failing with 5xx is retried to the last attempt and fai
   // A transient failure is not the user's to fix: the integration shows no last_error.
   expect((await h.api("GET", `/v1/integrations/${bot.integrationId}`)).body.last_error).toBeNull();
 });
+
+test("pausing also stops messages already queued: they are logged as ignored, never answered", async () => {
+  const bot = await connect();
+  await h.stack.queue.stop();
+  await h.telegram.deliver(bot.token, privateMessage("queued before the pause"));
+  expect((await h.api("PATCH", `/v1/integrations/${bot.integrationId}`, { active: false })).status).toBe(200);
+  await h.restart();
+  const [event] = await eventually(async () => {
+    const list = (await h.api("GET", `/v1/integrations/${bot.integrationId}/events`)).body.data as any[];
+    return list[0]?.type === "ignored" ? list : undefined;
+  }, 15_000);
+  expect(event).toMatchObject({ reason: "integration_inactive" });
+  expect(h.telegram.sentMessages(bot.token)).toEqual([]);
+  expect(h.stack.queue.pending()).toEqual([]);
+});

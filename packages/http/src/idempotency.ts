@@ -53,8 +53,13 @@ export function idempotencyKeys(service: IdempotencyService, logger: Logger): Mi
       const { status, body } = start.response;
       return c.body(body, status as ContentfulStatusCode, { "Content-Type": "application/json", "Idempotent-Replayed": "true" });
     }
-    // Failures inside reach here as the error handler's answer (Hono catches them below this middleware).
-    await next();
+    // Failures inside normally reach here as the error handler's answer; one that escapes frees the key.
+    try {
+      await next();
+    } catch (error) {
+      await service.abandon(owner, key, start.token).catch(() => undefined);
+      throw error;
+    }
     const fields = { request_id: c.var.requestId, path: c.req.path, status: c.res.status };
     try {
       if (!isFinal(c.res.status)) {

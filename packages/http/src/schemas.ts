@@ -1,6 +1,10 @@
 /** Request and response schemas: the same definitions validate requests and generate /openapi.json. */
 import { z } from "@hono/zod-openapi";
-import { MAX_OUTPUT_TOKENS, MAX_TEMPERATURE } from "@patchbay/core";
+import type { Platform } from "@patchbay/core";
+import { MAX_OUTPUT_TOKENS, MAX_TEMPERATURE, PLATFORMS } from "@patchbay/core";
+
+/** The platforms the registry lists, as the API names them. */
+const PlatformName = z.enum(PLATFORMS as [Platform, ...Platform[]]);
 
 // Field messages say what a value must be in words; the generic ones come from describeIssue (openapi.ts).
 
@@ -177,7 +181,7 @@ const LastError = z.object({ code: z.string(), message: z.string(), at: Timestam
 export const Integration = z
   .object({
     id: IntegrationId,
-    platform: z.enum(["telegram", "slack", "discord"]),
+    platform: PlatformName,
     replica_id: ReplicaId,
     name: z.string(),
     active: z.boolean(),
@@ -223,7 +227,7 @@ export const PageQuery = {
 };
 
 export const IntegrationListQuery = z.object({
-  platform: z.enum(["telegram", "slack", "discord"]).optional(),
+  platform: PlatformName.optional(),
   replica_id: ReplicaId.optional(),
   ...PageQuery,
 });

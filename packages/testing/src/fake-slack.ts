@@ -10,11 +10,27 @@
  * like Slack (`X-Slack-Signature: v0=hex(hmac_sha256(signing_secret, "v0:{ts}:{raw body}"))`).
  * Payload builders produce envelopes and inner events with the field shapes Slack sends.
  *
+ * Socket Mode: every app has an app-level token (`xapp-…`); `apps.connections.open` with it answers a
+ * one-time WebSocket URL on loopback where the fake says `hello`, sends `events_api` envelopes a test pushes
+ * ({@link FakeSlack.pushSocketEvent}, which waits for the `{envelope_id}` acknowledgement) and asks the app to
+ * reconnect ({@link FakeSlack.disconnectSocket}); see fake-slack-socket-mode.ts.
+ *
  * Behaviour that is the fake's best guess rather than documented is marked "approximate".
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { FaultQueue, dropConnection, readBody, sendJson, sleep, startLoopbackServer } from "./http-helpers.ts";
+import { startSocketModeServer } from "./fake-slack-socket-mode.ts";
+import type {
+  SocketDisconnectOptions,
+  SocketDisconnectReason,
+  SocketModeConnection,
+  SocketModeEnvelope,
+  SocketPushOptions,
+  SocketPushResult,
+} from "./fake-slack-socket-mode.ts";
+
+export type { SocketDisconnectOptions, SocketDisconnectReason, SocketModeConnection, SocketModeEnvelope, SocketPushOptions, SocketPushResult };
 
 // ------------------------------------------------------------------------------------------ types
 
@@ -66,6 +82,8 @@ export interface SlackAppInit {
   signing_secret?: string;
   /** Legacy verification token sent as `token` in payloads (per app); default random. */
   verification_token?: string;
+  /** App-level token `xapp-…` (per app) for apps.connections.open; default random. */
+  app_token?: string;
   /** Add `app_id`/`app_name` to auth.test (not seen in Slack's documented bot-token examples); default false. */
   authTestIncludesAppId?: boolean;
 }
@@ -92,6 +110,8 @@ export interface SlackAppInstall {
   signing_secret: string;
   /** App verification token (deprecated `token` field of payloads). */
   verification_token: string;
+  /** App-level token (`xapp-…`) for Socket Mode. */
+  app_token: string;
   /** Token state. */
   status: SlackTokenStatus;
 }
@@ -517,6 +537,16 @@ export interface FakeSlack {
   messageChangedEvent(init: SlackMessageChangedInit): SlackEvent;
   /** A fresh, unique, increasing message ts. */
   nextTs(): string;
+  /** Socket Mode connections ever opened (optionally of one app), oldest first. */
+  socketConnections(appId?: string): SocketModeConnection[];
+  /** Every Socket Mode envelope sent, oldest first. */
+  socketEnvelopes: SocketModeEnvelope[];
+  /** Send an Events API body over the app's Socket Mode connection as an `events_api` envelope; resolves once acknowledged (or not, after the deadline). */
+  pushSocketEvent(appId: string, payload: unknown, options?: SocketPushOptions): Promise<SocketPushResult>;
+  /** Send `{"type":"disconnect","reason":…}` on the app's open connections; the fake closes them later if the app does not. */
+  disconnectSocket(appId: string, reason: SocketDisconnectReason, options?: SocketDisconnectOptions): void;
+  /** Cut the app's open Socket Mode connections without a close handshake. */
+  dropSocketConnections(appId: string): void;
   /** Clear calls, posts, statuses, deliveries and faults (workspaces, apps, channels, messages stay). */
   reset(): void;
   /** Stop the server. */
@@ -690,6 +720,7 @@ interface AppState {
   name: string;
   signing_secret: string;
   verification_token: string;
+  app_token: string;
 }
 
 interface InstallState {
@@ -852,6 +883,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       scopes: [...i.scopes],
       signing_secret: i.app.signing_secret,
       verification_token: i.app.verification_token,
+      app_token: i.app.app_token,
       status: i.status,
     };
   }
@@ -860,17 +892,21 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const team_id = defaultTeam(init.team_id, "addApp");
     let app = init.app_id !== undefined ? apps.get(init.app_id) : undefined;
     if (!app) {
+      const app_id = init.app_id ?? uniqueId("A");
       app = {
-        app_id: init.app_id ?? uniqueId("A"),
+        app_id,
         name: init.name ?? "Fake App",
         signing_secret: init.signing_secret ?? randomBytes(16).toString("hex"),
         verification_token: init.verification_token ?? randomChars(24, ALNUM + "abcdefghijklmnopqrstuvwxyz"),
+        // The shape Slack shows under Basic Information → App-Level Tokens.
+        app_token: init.app_token ?? `xapp-1-${app_id}-${randomDigits(13)}-${randomBytes(32).toString("hex")}`,
       };
       usedIds.add(app.app_id);
       apps.set(app.app_id, app);
     } else {
       if (init.signing_secret !== undefined) app.signing_secret = init.signing_secret;
       if (init.verification_token !== undefined) app.verification_token = init.verification_token;
+      if (init.app_token !== undefined) app.app_token = init.app_token;
       if (init.name !== undefined) app.name = init.name;
     }
     const token =
@@ -1386,6 +1422,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
   });
 
+  /** apps.connections.open takes only an app-level token (no scopes beyond connections:write, which every fake app token has). */
+  function connectionsOpen(token: string): Body {
+    const app = [...apps.values()].find((a) => a.app_token === token);
+    if (!app) return err(installs.has(token) ? "not_allowed_token_type" : "invalid_auth");
+    return { ok: true, url: socketMode.issueUrl(app.app_id) };
+  }
+
   // ------------------------------------------------------------------------- HTTP handling
 
   function baseHeaders(): Record<string, string> {
@@ -1402,6 +1445,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   ): Promise<{ status: number; body: Body; headers: Record<string, string> }> {
     const headers = baseHeaders();
     const route = custom.get(call.method.toLowerCase()) ?? routes.get(call.method);
+    if (call.method === "apps.connections.open" && !custom.has("apps.connections.open")) {
+      if ("error" in parsed) return { status: 200, body: err(parsed.error), headers };
+      return { status: 200, body: call.token ? connectionsOpen(call.token) : err("not_authed"), headers };
+    }
     if (!route) return { status: 200, body: err("unknown_method", { req_method: call.method }), headers };
     if ("error" in parsed) return { status: 200, body: err(parsed.error), headers };
     const warn = (body: Body): Body => {
@@ -1725,6 +1772,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   // ------------------------------------------------------------------------- start
 
   const server = await startLoopbackServer(handleRequest);
+  const socketMode = await startSocketModeServer(registerDeliveredEvent);
   for (const ws of options.workspaces ?? []) addWorkspace(ws);
   for (const app of options.apps ?? []) addApp(app);
   for (const channel of options.channels ?? []) addChannel(channel);
@@ -1800,15 +1848,25 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     ownMessageEvent,
     messageChangedEvent,
     nextTs,
+    socketConnections: (appId) => socketMode.connections(appId),
+    socketEnvelopes: socketMode.envelopes,
+    pushSocketEvent: (appId, payload, opts) => {
+      requireApp(appId);
+      return socketMode.push(appId, payload, opts);
+    },
+    disconnectSocket: (appId, reason, opts) => socketMode.disconnect(appId, reason, opts),
+    dropSocketConnections: (appId) => socketMode.drop(appId),
     reset() {
       calls.length = 0;
       posts.length = 0;
       statusLog.length = 0;
       deliveries.length = 0;
+      socketMode.envelopes.length = 0;
       faults.clear();
     },
-    close() {
-      return server.close();
+    async close() {
+      await socketMode.close();
+      await server.close();
     },
   };
 }

@@ -7,6 +7,7 @@ export type {
   FakeTelegramBot,
   FakeTelegramHandler,
   FakeTelegramOptions,
+  PolledUpdate,
   RecordedCall,
   SentMessage,
   TelegramChat,
@@ -28,6 +29,7 @@ export type {
 } from "./fake-openai.ts";
 export { DEFAULT_BOT_SCOPES, slackSignature, startFakeSlack } from "./fake-slack.ts";
 export type { FakeSlack, FakeSlackOptions, SlackAppInstall, SlackChannel, SlackEvent, SlackPostedMessage } from "./fake-slack.ts";
+export type { SocketModeConnection, SocketModeEnvelope, SocketPushOptions, SocketPushResult } from "./fake-slack-socket-mode.ts";
 export { ed25519PublicKeyHex, messageCommand, signDiscordRequest, slashCommand, startFakeDiscord } from "./fake-discord.ts";
 export type { DiscordInteraction, DiscordMessage, FakeDiscord, FakeDiscordApplication, FakeDiscordGuild } from "./fake-discord.ts";
 export { startFakeAnthropic } from "./fake-anthropic.ts";

@@ -1,5 +1,6 @@
-import { PlatformCallError, ValidationError } from "@patchbay/core";
+import { PlatformCallError, ValidationError, isPublicHttpsUrl } from "@patchbay/core";
 import type { Integration, PlatformConnector, SecretBundle, SeenChannel } from "@patchbay/core";
+import { openSocketModeUrl } from "./socket-mode.ts";
 import { createSlackWebClient, slackCall } from "./web-client.ts";
 
 /** Scopes Patchbay needs for every Slack integration. */
@@ -19,7 +20,10 @@ interface AuthTest {
   response_metadata?: { scopes?: string[] };
 }
 
-/** The Slack control plane: auth.test, scope checks, channel listing, test posts. The Request URL is pasted by hand. */
+/**
+ * The Slack control plane: auth.test, scope checks, channel listing, test posts. The Request URL is pasted by
+ * hand; an app with Socket Mode on is connected with its app-level token too, checked with apps.connections.open.
+ */
 export function createSlackConnector(apiUrl: string): PlatformConnector {
   const authTest = async (token: string): Promise<AuthTest> =>
     (await slackCall("auth.test", () => createSlackWebClient(token, apiUrl).auth.test())) as AuthTest;
@@ -58,9 +62,19 @@ export function createSlackConnector(apiUrl: string): PlatformConnector {
         );
       }
       checkScopes(auth, scope === "all");
+      const appToken = typeof options.app_token === "string" ? options.app_token : undefined;
+      if (appToken !== undefined) {
+        const socket = await openSocketModeUrl(appToken, apiUrl);
+        if (socket.appId && auth.app_id && socket.appId !== auth.app_id) {
+          throw new PlatformCallError(
+            "INVALID_CREDENTIALS",
+            `app_token belongs to another Slack app (${socket.appId}) than bot_token (${auth.app_id}): copy both from the same app.`,
+          );
+        }
+      }
       return {
         bot: { id: auth.bot_id, username: auth.user ?? auth.user_id, user_id: auth.user_id, ...(auth.app_id ? { app_id: auth.app_id } : {}) },
-        secrets: { bot_token: botToken, signing_secret: signingSecret },
+        secrets: { bot_token: botToken, signing_secret: signingSecret, ...(appToken !== undefined ? { app_token: appToken } : {}) },
         fields: { workspaceId: auth.team_id ?? null, workspaceName: auth.team ?? null },
         warnings: [],
       };
@@ -75,16 +89,28 @@ export function createSlackConnector(apiUrl: string): PlatformConnector {
       return true;
     },
 
-    async validate(integration, secrets) {
+    async validate(integration, secrets, webhookUrl) {
       const auth = await authTest(secrets.bot_token!);
       if (auth.bot_id !== integration.bot.id) {
         throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different Slack app; rotate bot_token.");
       }
       checkScopes(auth, integration.scope === "all");
+      if (integration.delivery === "socket") {
+        await openSocketModeUrl(secrets.app_token!, apiUrl);
+        return {
+          warnings: integration.lastMessageAt
+            ? []
+            : ["No event has reached Patchbay yet: check that Socket Mode is on in the app settings and that Event Subscriptions subscribe to app_mention and message.im."],
+        };
+      }
+      if (integration.lastMessageAt) return { warnings: [] };
       return {
-        warnings: integration.lastMessageAt
-          ? []
-          : ["No event has reached Patchbay yet: paste webhook_url as the Request URL under Event Subscriptions."],
+        warnings: [
+          isPublicHttpsUrl(webhookUrl)
+            ? "No event has reached Patchbay yet: paste webhook_url as the Request URL under Event Subscriptions."
+            : `No event has reached Patchbay yet, and none can: Slack only calls a public HTTPS Request URL and webhook_url (${webhookUrl}) is not one. ` +
+              "Set PUBLIC_URL to a public HTTPS URL (a tunnel's) and paste webhook_url as the Request URL, or turn on Socket Mode and connect with app_token (xapp-…).",
+        ],
       };
     },
 

@@ -5,6 +5,7 @@ import { slackWebhookDriver } from "./driver.ts";
 
 export { slackWebhookDriver };
 export type { SlackRoute } from "./route.ts";
+export { openSocketModeUrl } from "./socket-mode.ts";
 
 export const slackPlatform = {
   platform: "slack",

@@ -15,20 +15,27 @@ interface BotApiAnswer<T> {
   parameters?: { retry_after?: number; migrate_to_chat_id?: number };
 }
 
+/** Per call: a long poll needs a longer bound than the default, and a way to be stopped. */
+export interface BotApiCallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** Calls one Bot API method with a token. Errors are PlatformCallErrors whose messages never contain the token. */
-export type TelegramBotApi = <T>(token: string, method: string, params?: Record<string, unknown>) => Promise<T>;
+export type TelegramBotApi = <T>(token: string, method: string, params?: Record<string, unknown>, options?: BotApiCallOptions) => Promise<T>;
 
 export function createTelegramBotApi(config: TelegramBotApiConfig): TelegramBotApi {
   const base = config.apiUrl.replace(/\/+$/, "");
 
-  return async <T>(token: string, method: string, params: Record<string, unknown> = {}): Promise<T> => {
+  return async <T>(token: string, method: string, params: Record<string, unknown> = {}, options: BotApiCallOptions = {}): Promise<T> => {
     let response: Response;
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? config.timeoutMs);
     try {
       response = await fetch(`${base}/bot${token}/${method}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(params),
-        signal: AbortSignal.timeout(config.timeoutMs),
+        signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
       });
     } catch (error) {
       // The fetch error may carry the URL, and the URL carries the token: report only its kind.

@@ -12,7 +12,11 @@ const PRIVACY_WARNING =
   "Privacy mode is on: in groups the bot only sees commands and replies to it, not @mentions. " +
   "Turn it off with /setprivacy in @BotFather (then remove and re-add the bot to each group), or make the bot a group admin.";
 
-/** The Telegram control plane: getMe, setWebhook/getWebhookInfo/deleteWebhook, test messages, seen chats. */
+/**
+ * The Telegram control plane: getMe, setWebhook/getWebhookInfo/deleteWebhook, test messages, seen chats. An
+ * integration that receives by long polling is "registered" when no webhook is set: Telegram refuses
+ * getUpdates while one is.
+ */
 export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, "seenChannels">): PlatformConnector {
   const warningsFor = (me: TelegramBotUser) => (me.can_read_all_group_messages ? [] : [PRIVACY_WARNING]);
 
@@ -41,16 +45,26 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
       };
     },
 
-    async register(_integration, secrets, webhookUrl) {
-      await api(secrets.bot_token!, "setWebhook", {
-        url: webhookUrl,
-        secret_token: secrets.webhook_secret,
-        allowed_updates: ALLOWED_UPDATES,
-      });
+    async register(integration, secrets, webhookUrl) {
+      if (integration.delivery === "polling") {
+        // Without drop_pending_updates: what Telegram holds for the bot is read by the poller.
+        await api(secrets.bot_token!, "deleteWebhook");
+        return;
+      }
+      try {
+        await api(secrets.bot_token!, "setWebhook", {
+          url: webhookUrl,
+          secret_token: secrets.webhook_secret,
+          allowed_updates: ALLOWED_UPDATES,
+        });
+      } catch (error) {
+        throw webhookRefusal(error, webhookUrl);
+      }
     },
 
-    async isRegistered(_integration, secrets, webhookUrl) {
-      return (await api<TelegramWebhookInfo>(secrets.bot_token!, "getWebhookInfo")).url === webhookUrl;
+    async isRegistered(integration, secrets, webhookUrl) {
+      const { url } = await api<TelegramWebhookInfo>(secrets.bot_token!, "getWebhookInfo");
+      return url === (integration.delivery === "polling" ? "" : webhookUrl);
     },
 
     async validate(integration, secrets, webhookUrl) {
@@ -59,6 +73,16 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
         throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different bot; rotate bot_token.");
       }
       const info = await api<TelegramWebhookInfo>(secrets.bot_token!, "getWebhookInfo");
+      if (integration.delivery === "polling") {
+        if (info.url !== "") {
+          throw new PlatformCallError(
+            "PLATFORM_ERROR",
+            "A webhook is set for this bot (by another deployment or bot framework), so Telegram refuses the long polling Patchbay receives by; Patchbay removes it on its next check.",
+            { webhook_url: info.url },
+          );
+        }
+        return { warnings: warningsFor(me) };
+      }
       if (info.url !== webhookUrl) {
         throw new PlatformCallError(
           "PLATFORM_ERROR",
@@ -86,8 +110,24 @@ export function createTelegramConnector(api: TelegramBotApi, store: Pick<Store, 
       return store.seenChannels(integration.id);
     },
 
-    async unregister(_integration, secrets: SecretBundle) {
+    async unregister(integration, secrets: SecretBundle) {
+      // A polling integration set no webhook; one that is set now belongs to someone else.
+      if (integration.delivery === "polling") return;
       await api(secrets.bot_token!, "deleteWebhook");
     },
   };
+}
+
+/** Telegram's refusal of a webhook URL says what to set: it only calls public HTTPS URLs. */
+function webhookRefusal(error: unknown, webhookUrl: string): unknown {
+  if (!(error instanceof PlatformCallError) || error.code !== "PLATFORM_ERROR" || error.retryable) return error;
+  const description = String(error.details.platform_error ?? "");
+  if (!/webhook/i.test(description)) return error;
+  return new PlatformCallError(
+    "PLATFORM_ERROR",
+    `Telegram refused the webhook URL ${webhookUrl} (${description}). Telegram only calls public HTTPS URLs on port 443, 80, 88 or 8443: ` +
+      "set PUBLIC_URL to one (a tunnel's HTTPS URL), or, with npm start, leave PUBLIC_URL unset and Patchbay receives by long polling instead.",
+    { ...error.details, webhook_url: webhookUrl },
+    { cause: error },
+  );
 }

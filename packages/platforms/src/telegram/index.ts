@@ -6,9 +6,13 @@ import { telegramWebhookDriver } from "./driver.ts";
 
 export { telegramWebhookDriver };
 export type { TelegramRoute } from "./route.ts";
+export { getTelegramUpdates } from "./updates.ts";
+export type { GetUpdatesConflict, GetUpdatesRequest, PolledTelegramUpdate } from "./updates.ts";
 
 /** Every Bot API call is bounded so a hung connection cannot hold a request or a worker. */
-const BOT_API_TIMEOUT_MS = 15_000;
+export const BOT_API_TIMEOUT_MS = 15_000;
+export { createTelegramBotApi } from "./bot-api.ts";
+export type { TelegramBotApi } from "./bot-api.ts";
 
 export const telegramPlatform = {
   platform: "telegram",

@@ -1,12 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
-import { newId } from "@patchbay/core";
 import type { Integration } from "@patchbay/core";
 import { ed25519PublicKeyHex, signDiscordRequest } from "@patchbay/testing";
+import { fixtureFolder, integrationRecord } from "./case-helpers.ts";
 import type { WebhookDriverCase } from "@patchbay/testing/contracts";
 import { discordWebhookDriver } from "../../src/discord/driver.ts";
-
-const FIXTURES = new URL("../fixtures/discord/", import.meta.url);
 
 /** The bot the Gateway fixtures talk to: vercel/chat's "Chat SDK Demo" test application (its bot user id is the application id). */
 export const DISCORD_TEST_BOT = { id: "1457469483726668048", username: "Chat SDK Demo", bot_user_id: "1457469483726668048" };
@@ -14,52 +11,17 @@ export const DISCORD_TEST_BOT = { id: "1457469483726668048", username: "Chat SDK
 export const DISCORD_TEST_ROLE = "1457473602180878604";
 
 /** One recorded body by its file name (without `.json`). */
-export function discordFixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8")) as unknown;
-}
-
-/** Every recorded Discord body (see fixtures/discord/README.md for where each comes from). */
-export function discordFixtures(): { name: string; body: unknown }[] {
-  return readdirSync(FIXTURES)
-    .filter((file) => file.endsWith(".json"))
-    .sort()
-    .map((file) => ({ name: file.slice(0, -".json".length), body: discordFixture(file.slice(0, -".json".length)) }));
-}
+export const { fixture: discordFixture, fixtures: discordFixtures } = fixtureFolder("discord");
 
 /** A Discord integration of the test bot: scope `mentions`, no channel filter, guild of the recorded fixtures. */
 export function discordIntegration(publicKey: string, overrides: Partial<Integration> = {}): Integration {
-  const at = "2026-12-01T00:00:00.000Z";
-  return {
-    id: newId("int"),
-    owner: "owner_discord_case",
-    platform: "discord",
-    replicaId: "rp_discordcase",
+  return integrationRecord("discord", {
     name: "Chat SDK Demo",
-    active: true,
-    registration: "ok",
     bot: { ...DISCORD_TEST_BOT, public_key: publicKey },
-    channelIds: [],
-    channels: [],
     guildId: "1457468924290662599",
     guildName: "Test guild",
-    workspaceId: null,
-    workspaceName: null,
-    mention: null,
-    scope: "mentions",
-    threadAutoCreate: false,
-    welcomeMessage: null,
-    delivery: "webhook",
-    tokenLast4: "TEST",
-    messageCount: 0,
-    connectedAt: at,
-    lastMessageAt: null,
-    lastError: null,
-    validatedAt: null,
-    createdAt: at,
-    updatedAt: at,
-    revision: 0,
     ...overrides,
-  };
+  });
 }
 
 /** A fresh Ed25519 application key: the integration's public key and a signer of bodies as Discord signs them. */

@@ -1,63 +1,25 @@
-import { readFileSync, readdirSync } from "node:fs";
-import { newId } from "@patchbay/core";
 import type { Integration } from "@patchbay/core";
 import { slackSignature } from "@patchbay/testing";
+import { fixtureFolder, integrationRecord } from "./case-helpers.ts";
 import type { WebhookDriverCase } from "@patchbay/testing/contracts";
 import { slackWebhookDriver } from "../../src/slack/driver.ts";
-
-const FIXTURES = new URL("../fixtures/slack/", import.meta.url);
 
 /** The bot every fixture talks to: the Slacklinker dev app's bot in the workspace most fixtures were recorded in. */
 export const SLACK_TEST_BOT = { id: "B0439P161B9", username: "slacklinker", user_id: "U0442US8QGH", app_id: "A0442TUPHGR" };
 export const SLACK_TEST_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
-/** One recorded payload by its file name (without `.json`). */
-export function slackFixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8")) as unknown;
-}
-
-/** Every recorded Slack payload (see fixtures/slack/README.md for where each comes from). */
-export function slackFixtures(): { name: string; body: unknown }[] {
-  return readdirSync(FIXTURES)
-    .filter((file) => file.endsWith(".json"))
-    .sort()
-    .map((file) => ({ name: file.slice(0, -".json".length), body: slackFixture(file.slice(0, -".json".length)) }));
-}
+/** The recorded payloads, one by its file name (without `.json`) or all of them (sources in the fixtures README). */
+export const { fixture: slackFixture, fixtures: slackFixtures } = fixtureFolder("slack");
 
 /** A Slack integration of the test bot: scope `mentions`, no channel filter. */
 export function slackIntegration(overrides: Partial<Integration> = {}): Integration {
-  const at = "2026-12-01T00:00:00.000Z";
-  return {
-    id: newId("int"),
-    owner: "owner_slack_case",
-    platform: "slack",
-    replicaId: "rp_slackcase",
+  return integrationRecord("slack", {
     name: "Slacklinker",
-    active: true,
-    registration: "ok",
     bot: { ...SLACK_TEST_BOT },
-    channelIds: [],
-    channels: [],
-    guildId: null,
-    guildName: null,
     workspaceId: "T043DB835ML",
     workspaceName: "jadeapptesting",
-    mention: null,
-    scope: "mentions",
-    threadAutoCreate: false,
-    welcomeMessage: null,
-    delivery: "webhook",
-    tokenLast4: "TEST",
-    messageCount: 0,
-    connectedAt: at,
-    lastMessageAt: null,
-    lastError: null,
-    validatedAt: null,
-    createdAt: at,
-    updatedAt: at,
-    revision: 0,
     ...overrides,
-  };
+  });
 }
 
 /** Headers as Slack signs a request: `v0=` HMAC-SHA256 of `v0:{seconds}:{raw body}`. */

@@ -13,6 +13,7 @@ import {
 import type {
   Clock,
   IdempotencyStore,
+  Listener,
   Logger,
   MessageQueue,
   Platform,
@@ -49,6 +50,8 @@ export interface Adapters {
 /** Plain settings, read once by the runtime's composition root. */
 export interface Settings {
   publicUrl: string;
+  /** Transports the runtime runs besides webhooks (npm start: Telegram polling, Slack Socket Mode); none on AWS. */
+  listeners?: readonly Listener[];
   telegramApiUrl: string;
   slackApiUrl: string;
   discordApiUrl: string;
@@ -99,7 +102,7 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
   }
   const drivers = Object.fromEntries(modules.map((m) => [m.platform, m.driver]));
   const pipeline = createInboundPipeline({ store, vault, queue, clock, logger, drivers });
-  const integrations = createIntegrationService({ store, vault, clock, logger, connectors, publicUrl: settings.publicUrl });
+  const integrations = createIntegrationService({ store, vault, clock, logger, connectors, publicUrl: settings.publicUrl, listeners: settings.listeners ?? [] });
   const apiKeys = createApiKeyService({ store, clock });
   const retry = settings.retry ?? RETRY_POLICY;
   const responder = createResponder({

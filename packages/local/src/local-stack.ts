@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
 import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, ensureTable } from "@patchbay/aws";
 import { systemClock } from "@patchbay/core";
-import type { Clock, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
+import type { Clock, Listener, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
 import { createPatchbay } from "@patchbay/composition";
 import { createApp } from "@patchbay/http";
 import type { LocalConfig } from "./config.ts";
@@ -16,6 +16,8 @@ import type { FileQueue, FileQueueOptions } from "./file-queue.ts";
 import { createFileVault } from "./file-vault.ts";
 import { createJsonLogger } from "@patchbay/composition/logger";
 import { loadSealer } from "./sealing.ts";
+import { LOCAL_LISTENERS, startLocalTransports } from "./transports/index.ts";
+import type { LocalTransportsOptions, TransportSupervisor } from "./transports/index.ts";
 
 export const LOCAL_TABLE_NAME = "patchbay";
 /** How often the reconciler registers pending webhooks and repairs drifted ones. */
@@ -34,6 +36,13 @@ export interface LocalStackOptions {
   models?: Record<string, ReplicaModel>;
   /** Interposes on the store (tests hold a call at a chosen point to order a race). */
   wrapStore?: (store: Store) => Store;
+  /**
+   * What receives besides webhooks when PUBLIC_URL is not public HTTPS: Telegram long polling and Slack Socket
+   * Mode by default; tests that drive webhooks on loopback pass [] (webhooks only, as on AWS).
+   */
+  listeners?: readonly Listener[];
+  /** Timings of those transports (tests shorten them). */
+  transports?: Pick<LocalTransportsOptions, "intervalMs" | "telegram" | "slack">;
 }
 
 export interface LocalStack {
@@ -43,6 +52,8 @@ export interface LocalStack {
   store: Store;
   vault: TokenVault;
   queue: FileQueue;
+  /** The pollers and sockets receiving for integrations without webhooks. */
+  transports: TransportSupervisor;
   /** Runs one reconciler pass now. */
   reconcile(): Promise<number>;
   /** Stops accepting requests, finishes in-flight work, closes the store. */
@@ -54,6 +65,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { config } = options;
   const logger = options.logger ?? createJsonLogger();
   const clock = options.clock ?? systemClock;
+  const listeners = options.listeners ?? LOCAL_LISTENERS;
   await secureDataDir(config.dataDir);
 
   const dynamo = await startEmbeddedDynamo(config.dataDir);
@@ -70,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const patchbay = createPatchbay(
     { store, idempotency: createDynamoIdempotencyStore(client, LOCAL_TABLE_NAME), vault, queue, clock, logger },
-    { ...config, models: options.models, ...(options.queue?.retry ? { retry: options.queue.retry } : {}) },
+    { ...config, listeners, models: options.models, ...(options.queue?.retry ? { retry: options.queue.retry } : {}) },
   );
   const { apiKeys, responder, reconciler } = patchbay;
 
@@ -94,6 +106,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const generatedApiKey = (await apiKeys.hasAny()) ? null : (await apiKeys.create("local")).key;
 
   queue.start(({ message }) => responder.respond(message.job, { number: message.receiveCount }));
+  const transports = await startLocalTransports(
+    { store, vault, pipeline: patchbay.pipeline, clock, logger },
+    { dataDir: config.dataDir, telegramApiUrl: config.telegramApiUrl, slackApiUrl: config.slackApiUrl, listeners, ...options.transports },
+  );
   const reconcile = () =>
     reconciler.run().catch((error: unknown) => {
       logger.error("reconciler pass failed", { error: String(error) });
@@ -107,9 +123,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store,
     vault,
     queue,
+    transports,
     reconcile,
     async close() {
       clearInterval(reconcileTimer);
+      await transports.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.stop();
       client.destroy();

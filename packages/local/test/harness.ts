@@ -26,8 +26,8 @@ export interface Harness {
   logs: string[];
   /** Calls the REST API as a key's owner (alice by default). */
   api(method: string, path: string, body?: unknown, key?: string): Promise<ApiAnswer>;
-  /** Restarts the stack on the same data directory and port. */
-  restart(): Promise<void>;
+  /** Restarts the stack on the same data directory and port; `whileDown` runs while it is stopped. */
+  restart(whileDown?: () => unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,6 +62,8 @@ export async function startHarness(
       logger: createJsonLogger((line) => logs.push(line)),
       queue: { pollIntervalMs: 10, retry: { maxAttempts: 5, backoffMs: () => 50 } },
       reconcileIntervalMs: 60_000,
+      // Webhooks on loopback, like on AWS; polling and Socket Mode tests ask for their listeners.
+      listeners: [],
       ...options.stack,
     });
   let stack = await start();
@@ -94,8 +96,9 @@ export async function startHarness(
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },
-    async restart() {
+    async restart(whileDown) {
       await stack.close();
+      await whileDown?.();
       stack = await start();
     },
     async close() {

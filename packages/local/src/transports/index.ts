@@ -1,0 +1,38 @@
+import type { Listener } from "@patchbay/core";
+import { createOffsetStore } from "./offset-store.ts";
+import { startSlackSocketMode } from "./slack-socket-mode.ts";
+import type { SlackSocketModeOptions } from "./slack-socket-mode.ts";
+import { startTransportSupervisor } from "./supervisor.ts";
+import type { TransportSupervisor } from "./supervisor.ts";
+import { startTelegramPolling } from "./telegram-polling.ts";
+import type { TelegramPollingOptions } from "./telegram-polling.ts";
+import type { TransportDeps, TransportFactory } from "./transport.ts";
+
+export type { TransportSupervisor } from "./supervisor.ts";
+export type { TransportDeps } from "./transport.ts";
+
+/** The listeners `npm start` runs: Telegram long polling and Slack Socket Mode (Discord's Gateway joins them later). */
+export const LOCAL_LISTENERS: readonly Listener[] = ["polling", "socket"];
+
+export interface LocalTransportsOptions {
+  dataDir: string;
+  telegramApiUrl: string;
+  slackApiUrl: string;
+  /** Which of them to run. */
+  listeners: readonly Listener[];
+  /** How often the store is followed (tests shorten it). */
+  intervalMs?: number;
+  telegram?: Omit<TelegramPollingOptions, "apiUrl" | "offsets">;
+  slack?: Omit<SlackSocketModeOptions, "apiUrl">;
+}
+
+/** The transports of the local runtime, one per integration that receives through one, kept in step with the store. */
+export async function startLocalTransports(deps: TransportDeps, options: LocalTransportsOptions): Promise<TransportSupervisor> {
+  const offsets = await createOffsetStore(options.dataDir);
+  const all: Partial<Record<Listener, TransportFactory>> = {
+    polling: (d, integration) => startTelegramPolling(d, integration, { ...options.telegram, apiUrl: options.telegramApiUrl, offsets }),
+    socket: (d, integration) => startSlackSocketMode(d, integration, { ...options.slack, apiUrl: options.slackApiUrl }),
+  };
+  const factories = Object.fromEntries(options.listeners.flatMap((listener) => (all[listener] ? [[listener, all[listener]]] : [])));
+  return startTransportSupervisor(deps, { factories, offsets, ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}) });
+}

@@ -4,6 +4,8 @@ import { ALICE_KEY, BOB_KEY, startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 import { rawRequest } from "./raw-http.ts";
 import type { RawAnswer, RawRequest } from "./raw-http.ts";
+import { mulberry32 } from "./seeded-random.ts";
+import type { Rng } from "./seeded-random.ts";
 
 /**
  * Hostile requests at every REST route (read from /openapi.json), against the real local stack:
@@ -151,20 +153,6 @@ async function judge(fuzz: FuzzCase, agent: Agent): Promise<string | undefined> 
 
 // ---------------------------------------------------------------------------------------------------
 // Drawing cases
-
-type Rng = () => number;
-
-/** A small, well-known seeded PRNG (mulberry32): the same seed draws the same cases on every machine. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;

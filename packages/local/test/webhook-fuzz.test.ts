@@ -4,24 +4,13 @@ import { discordDriverCase, discordFixtures } from "../../platforms/test/cases/d
 import { slackDriverCase, slackFixtures } from "../../platforms/test/cases/slack-case.ts";
 import { telegramDriverCase, telegramFixtures } from "../../platforms/test/cases/telegram-case.ts";
 import { startHarness } from "./harness.ts";
+import { mulberry32 } from "./seeded-random.ts";
 import type { Harness } from "./harness.ts";
 
 /** Signed bodies per platform: mutated from the recorded fixtures, deterministic for a given seed. */
 const BODIES_PER_PLATFORM = 1000;
 const CONCURRENCY = 8;
 const REQUEST_TIMEOUT_MS = 5000;
-
-/** mulberry32: a tiny seeded PRNG, so a failing body can be reproduced from its index. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -127,7 +116,7 @@ describe.each(TARGETS)("$name webhook under correctly signed hostile bodies", (t
     const fixtures = target.fixtures();
     expect(fixtures.length).toBeGreaterThan(5);
 
-    const random = prng(0x5eed + target.platform.length);
+    const random = mulberry32(0x5eed + target.platform.length);
     const bodies = Array.from({ length: BODIES_PER_PLATFORM }, (_, i) =>
       JSON.stringify(mutate(fixtures[i % fixtures.length]!.body as Json, random)),
     );

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { PatchbayError } from "@patchbay/core";
+import { PatchbayError, readBytesCapped } from "@patchbay/core";
 
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,27 +41,8 @@ export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
 
 /** The body's bytes, refusing as soon as they pass `max`. */
 async function readCapped(c: Context, max: number): Promise<Uint8Array> {
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array();
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw tooLarge(c);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBytesCapped(c.req.raw.body, max);
+  if (bytes === null) throw tooLarge(c);
   return bytes;
 }
 

@@ -7,8 +7,15 @@ import { PatchbayError } from "../errors.ts";
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
+  const bytes = await readBytesCapped(request.body, maxBytes);
+  if (bytes === null) throw tooLarge(maxBytes);
+  return new TextDecoder().decode(bytes);
+}
+
+/** A stream's bytes, or null as soon as they pass `maxBytes` (the rest is never read). */
+export async function readBytesCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array | null> {
+  if (!body) return new Uint8Array();
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -17,11 +24,11 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
+      return null;
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(concat(chunks, size));
+  return concat(chunks, size);
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
+import { PLATFORMS, describeDelivery } from "@patchbay/core";
 import { ConfigError, readLocalConfig } from "./config.ts";
 import { DataDirInUseError, acquireInstanceLock } from "./instance-lock.ts";
 import { startLocalStack } from "./local-stack.ts";
+import { LOCAL_LISTENERS } from "./transports/index.ts";
 
 const USAGE = `Usage: npm start
 
@@ -30,6 +32,11 @@ async function main(argv: string[]): Promise<void> {
 
   console.log(`Patchbay listening on ${stack.url} (public URL ${config.publicUrl}, data in ${config.dataDir})`);
   console.log(`API docs: ${stack.url}/docs`);
+  console.log("How messages arrive:");
+  const names = { telegram: "Telegram", slack: "Slack", discord: "Discord" } as const;
+  for (const platform of PLATFORMS) {
+    console.log(`  ${names[platform]}: ${describeDelivery(platform, { publicUrl: config.publicUrl, listeners: LOCAL_LISTENERS })}`);
+  }
   if (stack.generatedApiKey) {
     console.log(`Generated an API key for owner "local" (shown once, keep it): ${stack.generatedApiKey}`);
   }

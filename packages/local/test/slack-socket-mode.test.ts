@@ -70,10 +70,10 @@ describe("Slack through Socket Mode", () => {
     expect(pushed.envelope.ack).toEqual({ envelope_id: pushed.envelope.envelope_id });
     await eventually(() => h.slack.posted(c.general).length === 1);
     const [answer] = h.slack.posted(c.general);
-    expect(answer).toMatchObject({ text: "Answer to: @ada hello over the socket", thread_ts: (body.event as { ts: string }).ts });
+    expect(answer).toMatchObject({ text: "Answer to: @ada hello over the socket", thread_ts: String(body.event.ts) });
 
     // Slack sends a mention twice (app_mention and message) and redelivers what it thinks was missed: one answer.
-    const copy = h.slack.eventCallback({ api_app_id: c.app.app_id, event: { ...h.slack.messageEvent({ channel: c.general, user: "U0HUMAN", text: (body.event as { text: string }).text, ts: (body.event as { ts: string }).ts }) } });
+    const copy = h.slack.eventCallback({ api_app_id: c.app.app_id, event: { ...h.slack.messageEvent({ channel: c.general, user: "U0HUMAN", text: String(body.event.text), ts: String(body.event.ts) }) } });
     expect((await h.slack.pushSocketEvent(c.app.app_id, copy)).acked).toBe(true);
     expect((await h.slack.pushSocketEvent(c.app.app_id, body, { retryAttempt: 1, retryReason: "timeout" })).acked).toBe(true);
     // Acknowledged means the pipeline took them: once the queue is empty, everything is decided.

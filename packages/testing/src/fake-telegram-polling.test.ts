@@ -100,6 +100,17 @@ describe("fake Telegram: getUpdates", () => {
     expect((await delivery).status).toBe(200);
   });
 
+  test("deliver() of an update the consumer's offset is already past resolves at the next poll, without returning it", async () => {
+    const first = tg.queueUpdate(token, text("seen"));
+    await getUpdates();
+    const waiting = getUpdates({ offset: (first.update_id as number) + 1, timeout: 30 });
+    await untilCalls(2);
+    // Telegram redelivering an update the bot already confirmed: it never reaches the bot again.
+    expect((await tg.deliver(token, { ...text("seen"), update_id: first.update_id })).status).toBe(200);
+    tg.queueUpdate(token, text("next"));
+    expect((await waiting).body.result?.map((u) => u.message?.text)).toEqual(["next"]);
+  });
+
   test("limit, a negative offset, and getWebhookInfo's pending_update_count", async () => {
     const ids = [1, 2, 3].map((n) => tg.queueUpdate(token, text(`m${n}`)).update_id);
     expect((await getUpdates({ limit: 2 })).body.result?.map((u) => u.update_id)).toEqual(ids.slice(0, 2));

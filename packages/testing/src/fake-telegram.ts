@@ -1094,7 +1094,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     return full;
   }
 
-  function queueUpdate(token: string, update: Record<string, unknown>): Record<string, unknown> {
+  function queueUpdate(token: string, update: Record<string, unknown>, onConfirmed?: () => void): Record<string, unknown> {
     const bot = requireBot(token);
     const full = withUpdateId(bot, update);
     const type = updateType(full);
@@ -1104,6 +1104,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       );
     }
     registerUpdate(bot, full);
+    // Before waking a waiting poll: one whose offset is already past this update confirms it at once.
+    if (onConfirmed) bot.confirmWaiters.set(full.update_id as number, onConfirmed);
     bot.polled.push({ update: full, update_id: full.update_id as number, queuedAt: Date.now(), timesReturned: 0 });
     wakeLongPoll(bot);
     return full;
@@ -1111,17 +1113,16 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
 
   function queueAndAwaitConfirmation(token: string, update: Record<string, unknown>, timeoutMs: number): Promise<Response> {
     const bot = requireBot(token);
-    const full = queueUpdate(token, update);
-    const id = full.update_id as number;
     return new Promise<Response>((resolve, reject) => {
+      let id = 0;
       const timer = setTimeout(() => {
         bot.confirmWaiters.delete(id);
         reject(new Error(`fake Telegram: update ${id} was not confirmed by a getUpdates offset within ${timeoutMs} ms`));
       }, timeoutMs);
-      bot.confirmWaiters.set(id, () => {
+      id = queueUpdate(token, update, () => {
         clearTimeout(timer);
         resolve(new Response(null, { status: 200 }));
-      });
+      }).update_id as number;
     });
   }
 
@@ -1379,7 +1380,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       handlers.set(method.toLowerCase(), handler);
     },
     deliver,
-    queueUpdate,
+    queueUpdate: (token, update) => queueUpdate(token, update),
     polledUpdates(token) {
       return requireBot(token).polled.map((entry) => ({ ...entry }));
     },

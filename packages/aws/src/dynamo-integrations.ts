@@ -338,6 +338,7 @@ export function createIntegrationRecords(
         scope: integration.scope,
         threadAutoCreate: integration.threadAutoCreate,
         welcomeMessage: integration.welcomeMessage,
+        delivery: integration.delivery,
         tokenLast4: integration.tokenLast4,
         lastError: integration.lastError,
         validatedAt: integration.validatedAt,

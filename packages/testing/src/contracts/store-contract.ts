@@ -182,10 +182,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.createIntegration(sampleIntegration("alice", "int_1"));
         await store.recordReply("int_1", iso(T0 + 5));
         await store.recordReply("int_1", iso(T0 + 6));
-        const stale = sampleIntegration("alice", "int_1", { name: "renamed" });
+        const stale = sampleIntegration("alice", "int_1", { name: "renamed", delivery: "polling" });
         expect(await store.saveIntegration(stale)).toBe("saved");
         const saved = await store.getIntegration("int_1");
-        expect(saved).toMatchObject({ name: "renamed", messageCount: 2, lastMessageAt: iso(T0 + 6), revision: 1 });
+        expect(saved).toMatchObject({ name: "renamed", delivery: "polling", messageCount: 2, lastMessageAt: iso(T0 + 6), revision: 1 });
         expect(await store.saveIntegration(sampleIntegration("alice", "int_missing"))).toBe("missing");
       });
 

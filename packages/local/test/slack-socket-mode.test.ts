@@ -10,7 +10,10 @@ let replicaId: string;
 
 beforeAll(async () => {
   h = await startHarness({
-    stack: { listeners: LOCAL_LISTENERS, transports: { intervalMs: 50, slack: { backoff: { initialMs: 50, maxMs: 400 } } } },
+    stack: {
+      listeners: LOCAL_LISTENERS,
+      transports: { intervalMs: 50, slack: { backoff: { initialMs: 50, maxMs: 400 }, heartbeatMs: 100, deadAfterMs: 1_000 } },
+    },
   });
   h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
   replicaId = (await h.api("POST", "/v1/replicas", { name: "Ada", instructions: "You are Ada." })).body.id;
@@ -105,6 +108,16 @@ describe("Slack through Socket Mode", () => {
     expect(h.slack.socketConnections(c.app.app_id)[0]!.closeCode).toBe(1006);
     expect((await h.slack.pushSocketEvent(c.app.app_id, mention(c, "after the drop"))).acked).toBe(true);
     await eventually(() => h.slack.posted(c.general).some((m) => m.text.endsWith("after the drop")));
+  });
+
+  test("a half-open connection (silent, never closed) is noticed by its missing pongs and replaced", async () => {
+    const c = await connect();
+    await connected(c);
+    h.slack.freezeSocketConnections(c.app.app_id);
+    await eventually(() => h.slack.socketConnections(c.app.app_id).length === 2);
+    const pushed = await h.slack.pushSocketEvent(c.app.app_id, mention(c, "after the silence"));
+    expect(pushed).toMatchObject({ acked: true, envelope: { connection_id: h.slack.socketConnections(c.app.app_id)[1]!.id } });
+    await eventually(() => h.slack.posted(c.general).some((m) => m.text.endsWith("after the silence")));
   });
 
   test("Socket Mode turned off (link_disabled) is named in last_error", async () => {

@@ -91,6 +91,8 @@ export interface SocketModeServer {
   disconnect(appId: string, reason: SocketDisconnectReason, options?: SocketDisconnectOptions): void;
   /** Cut every open connection of the app without a close handshake (a network failure). */
   drop(appId: string): void;
+  /** Stop reading and answering on the app's open connections, pings included, as a half-open link after a laptop sleeps. */
+  freeze(appId: string): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,8 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
   const timers = new Set<NodeJS.Timeout>();
   /** Connections the fake itself closed or cut. */
   const closedByServer = new Set<string>();
+  /** Connections that went silent: nothing is sent on them any more (a paused socket does not even see its peer leave). */
+  const frozen = new Set<string>();
   let hostCounter = 0;
 
   const server = new WebSocketServer({
@@ -177,7 +181,7 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
       const chosen = live.get(connectionId);
       return chosen && chosen.socket.readyState === WebSocket.OPEN ? chosen : undefined;
     }
-    return openOf(appId).filter((l) => l.helloSent).at(-1);
+    return openOf(appId).filter((l) => l.helloSent && !frozen.has(l.record.id)).at(-1);
   };
 
   const later = (ms: number, run: () => void) => {
@@ -273,6 +277,13 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
       for (const entry of openOf(appId)) {
         closedByServer.add(entry.record.id);
         entry.socket.terminate();
+      }
+    },
+
+    freeze(appId) {
+      for (const entry of openOf(appId)) {
+        frozen.add(entry.record.id);
+        entry.socket.pause();
       }
     },
 

@@ -547,6 +547,8 @@ export interface FakeSlack {
   disconnectSocket(appId: string, reason: SocketDisconnectReason, options?: SocketDisconnectOptions): void;
   /** Cut the app's open Socket Mode connections without a close handshake. */
   dropSocketConnections(appId: string): void;
+  /** Make the app's open Socket Mode connections go silent (no frames, no pongs) without closing: a half-open link. */
+  freezeSocketConnections(appId: string): void;
   /** Clear calls, posts, statuses, deliveries and faults (workspaces, apps, channels, messages stay). */
   reset(): void;
   /** Stop the server. */
@@ -1856,6 +1858,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     disconnectSocket: (appId, reason, opts) => socketMode.disconnect(appId, reason, opts),
     dropSocketConnections: (appId) => socketMode.drop(appId),
+    freezeSocketConnections: (appId) => socketMode.freeze(appId),
     reset() {
       calls.length = 0;
       posts.length = 0;

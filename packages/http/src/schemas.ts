@@ -178,6 +178,10 @@ export const IntegrationPatch = z
 
 const LastError = z.object({ code: z.string(), message: z.string(), at: Timestamp }).nullable();
 
+const Warnings = z.array(z.string()).openapi({
+  description: "What the owner should fix that does not stop the integration, each saying how (e.g. a Discord application's Message Content intent is off).",
+});
+
 export const Integration = z
   .object({
     id: IntegrationId,
@@ -213,7 +217,7 @@ export const Integration = z
     validated_at: Timestamp.nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
-    warnings: z.array(z.string()).optional(),
+    warnings: Warnings.optional(),
   })
   .openapi("Integration");
 
@@ -239,7 +243,7 @@ export const ValidateResponse = z
     z.object({
       valid: z.literal(true),
       integration: z.object({ id: IntegrationId, status: z.string(), validated_at: Timestamp.nullable() }),
-      warnings: z.array(z.string()),
+      warnings: Warnings,
     }),
     z.object({ valid: z.literal(false), error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()) }),
   ])

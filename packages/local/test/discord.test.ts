@@ -27,9 +27,9 @@ interface Connected {
   body: any;
 }
 
-function newApp() {
+function newApp(flags = 0) {
   const n = ++apps;
-  const app = h.discord.addApplication({ name: `Ada app ${n}`, botToken: `MTA${n}.discord-bot-token-${n}.abcdefghijklmnopqrstuvwxyz`, botUsername: `ada${n}` });
+  const app = h.discord.addApplication({ name: `Ada app ${n}`, botToken: `MTA${n}.discord-bot-token-${n}.abcdefghijklmnopqrstuvwxyz`, botUsername: `ada${n}`, flags });
   tokens.push(app.botToken);
   const guild = h.discord.addGuild({
     name: `Guild ${n}`,
@@ -43,8 +43,8 @@ function newApp() {
   return { app, guild, general: guild.channels.find((c) => c.name === "general")!.id };
 }
 
-async function connect(settings: Record<string, unknown> = {}): Promise<Connected> {
-  const { app, guild, general } = newApp();
+async function connect(settings: Record<string, unknown> = {}, flags = 0): Promise<Connected> {
+  const { app, guild, general } = newApp(flags);
   const answer = await h.api("POST", "/v1/integrations/discord", { replica_id: replicaId, bot_token: app.botToken, guild_id: guild.id, ...settings });
   expect(answer.status).toBe(201);
   return { app, guild, general, integrationId: answer.body.id, body: answer.body };
@@ -115,6 +115,28 @@ describe("connect", () => {
     expect(h.discord.application(app.id).interactionsEndpointUrl).toBeNull();
     // Nothing was left claimed: the same application connects once Discord accepts the URL.
     expect((await h.api("POST", "/v1/integrations/discord", { replica_id: replicaId, bot_token: app.botToken, guild_id: guild.id })).status).toBe(201);
+  });
+
+  test("without the Message Content intent, connect and validate say so and how to turn it on; /ask still works", async () => {
+    const off = await connect();
+    expect(off.body.status).toBe("active");
+    expect(off.body.warnings).toEqual([expect.stringMatching(/Message Content intent is off.*Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent/)]);
+    const validated = await h.api("POST", `/v1/integrations/${off.integrationId}/validate`);
+    expect(validated.body).toMatchObject({ valid: true, warnings: off.body.warnings });
+    const interaction = ask(off, "still there?");
+    await h.discord.deliverInteraction(off.app.id, interaction);
+    await eventually(() => h.discord.interactionMessages(interaction.token).some((m) => m.content === "Answer to: still there?"));
+
+    // The owner flips the portal toggle (GATEWAY_MESSAGE_CONTENT_LIMITED): the next validate is clean.
+    await fetch(`${h.discord.url}/applications/@me`, {
+      method: "PATCH",
+      headers: { authorization: `Bot ${off.app.botToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ flags: 1 << 19 }),
+    });
+    expect((await h.api("POST", `/v1/integrations/${off.integrationId}/validate`)).body).toMatchObject({ valid: true, warnings: [] });
+
+    const on = await connect({}, 1 << 19);
+    expect(on.body.warnings).toBeUndefined();
   });
 
   test("the same application again → 409", async () => {

@@ -1,5 +1,6 @@
 import { PlatformCallError, ValidationError, randomString } from "@patchbay/core";
 import type { ChannelRef, Integration, PlatformConnector, SeenChannel } from "@patchbay/core";
+import { intentWarnings } from "./application-flags.ts";
 import { inviteUrl, replicaCommands } from "./commands.ts";
 import { DISCORD_ERRORS, discordCode } from "./rest.ts";
 import type { DiscordRest } from "./rest.ts";
@@ -10,6 +11,7 @@ interface Application {
   verify_key: string;
   bot?: { id: string; username: string };
   interactions_endpoint_url?: string | null;
+  flags?: number;
 }
 
 interface Guild {
@@ -31,6 +33,7 @@ const VIEW_CHANNEL = 1n << 10n;
 /**
  * The Discord control plane: the application behind the bot token, the guild and its text channels, the
  * guild commands, and the interactions endpoint URL (which Discord verifies on the spot with signed PINGs).
+ * Connect and validate warn while the application's Message Content intent is off.
  */
 export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
   const application = (token: string) => rest<Application>("GET", "/applications/@me", { token });
@@ -85,7 +88,7 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
         },
         secrets: { bot_token: botToken },
         fields: { guildId: found.id, guildName: found.name, channels: channels.map(({ id, name }): ChannelRef => ({ id, name })) },
-        warnings: [],
+        warnings: intentWarnings(app.flags),
       };
     },
 
@@ -125,7 +128,7 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
           { interactions_endpoint_url: app.interactions_endpoint_url ?? null },
         );
       }
-      return { warnings: [] };
+      return { warnings: intentWarnings(app.flags) };
     },
 
     async sendTest(integration, secrets, channelId, text) {

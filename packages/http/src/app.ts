@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Logger } from "@patchbay/core";
-import { jsonBodyGuard } from "./body-guard.ts";
+import { jsonBodyGuard, leaveBodyUnread } from "./body-guard.ts";
 import type { AppEnv, HttpDeps } from "./context.ts";
 import { DOCS_CSP, DOCS_SCRIPT, DOCS_STYLE, renderDocsPage } from "./docs-page.ts";
 import type { OpenApiDoc } from "./docs-page.ts";
@@ -62,12 +62,18 @@ export function createApiApp(deps: HttpDeps) {
     },
   );
 
-  app.use("/v1/*", jsonBodyGuard, async (c, next) => {
+  // Who is asking before any body byte is read: an unauthenticated sender cannot make the process buffer.
+  app.use("/v1/*", async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    c.set("owner", await deps.apiKeys.authenticate(match?.[1]));
+    try {
+      c.set("owner", await deps.apiKeys.authenticate(match?.[1]));
+    } catch (error) {
+      leaveBodyUnread(c);
+      throw error;
+    }
     await next();
-  });
+  }, jsonBodyGuard);
   app.use("/v1/*", idempotencyKeys(deps.idempotency, deps.logger));
   app.route("/v1/replicas", replicaRoutes(deps));
   app.route("/v1", integrationRoutes(deps));

@@ -55,8 +55,15 @@ function cacheBody(c: Context, bytes: Uint8Array, text: string) {
   c.req.bodyCache.text = Promise.resolve(text) as never;
 }
 
-/** The rest of the body is never read, so the connection cannot carry another request: say so. */
+/**
+ * A request answered without reading (the rest of) its body: the connection cannot carry another request,
+ * and is closed rather than drained, so a body that never ends holds nothing.
+ */
+export function leaveBodyUnread(c: Context) {
+  if (c.req.raw.body !== null) c.header("Connection", "close");
+}
+
 function tooLarge(c: Context) {
-  c.header("Connection", "close");
+  leaveBodyUnread(c);
   return new PatchbayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB).`);
 }

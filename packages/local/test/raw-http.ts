@@ -57,3 +57,72 @@ export function rawRequest(baseUrl: string, req: RawRequest, agent?: Agent): Pro
     outgoing.end();
   });
 }
+
+export interface EndlessAnswer {
+  status: number;
+  json: any;
+  /** Body bytes the client had written when the answer came (what the server may have read, and more). */
+  bytesWritten: number;
+  /** The server said `Connection: close` and closed the connection after answering. */
+  closed: boolean;
+}
+
+export interface EndlessRequest extends Omit<RawRequest, "body" | "chunkBytes"> {
+  chunk: string;
+  /** Writes `chunk` once and then nothing more, without ending the body (a sender that stalls). */
+  stall?: boolean;
+}
+
+/**
+ * A chunked request whose body never ends: `chunk` is written again and again (as fast as the server takes
+ * it), or once when it stalls, until the server answers. A server that reads the whole body before
+ * answering never answers it.
+ */
+export function endlessRequest(baseUrl: string, req: EndlessRequest): Promise<EndlessAnswer> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    let bytesWritten = 0;
+    let answered = false;
+    const outgoing = request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.path, headers: req.headers, agent: false, timeout: req.hangAfterMs ?? 10_000 },
+      (response) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          const answer = { status: response.statusCode ?? 0, json, bytesWritten };
+          if (response.headers.connection !== "close") {
+            outgoing.destroy();
+            return resolve({ ...answer, closed: false });
+          }
+          // Said, and done: the server must end the connection itself (else this request fails as hung).
+          if (outgoing.socket?.destroyed) return resolve({ ...answer, closed: true });
+          outgoing.socket?.once("close", () => resolve({ ...answer, closed: true }));
+        });
+        response.on("error", reject);
+      },
+    );
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`hung: ${req.method} ${req.path.slice(0, 120)} after ${bytesWritten} body bytes`)));
+    outgoing.on("error", (error) => {
+      // The server closing the connection mid-body once it answered is the expected end.
+      if (!answered) reject(error);
+    });
+    const bytes = Buffer.from(req.chunk);
+    const pump = () => {
+      while (!answered && !outgoing.destroyed) {
+        bytesWritten += bytes.length;
+        if (req.stall) return void outgoing.write(bytes);
+        if (!outgoing.write(bytes)) return void outgoing.once("drain", pump);
+      }
+    };
+    outgoing.flushHeaders();
+    pump();
+  });
+}

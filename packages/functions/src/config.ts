@@ -1,5 +1,6 @@
 import { Resource } from "sst";
 import type { Settings } from "@patchbay/composition";
+import { isPublicHttpsUrl } from "@patchbay/core";
 
 /** Everything a function needs to know, read once at cold start from its SST links. */
 export interface AwsConfig {
@@ -16,6 +17,32 @@ export class MissingLinkError extends Error {
     super(`SST link "${name}" is missing: link it to this function in infra/ and deploy again.`);
     this.name = "MissingLinkError";
   }
+}
+
+export class InvalidSettingError extends Error {
+  constructor(name: string, value: unknown, expected: string) {
+    super(`Setting "${name}" is ${JSON.stringify(value)}; it must be ${expected}. Correct it in infra/settings.ts (or the deploy-time environment) and deploy again.`);
+    this.name = "InvalidSettingError";
+  }
+}
+
+/** SQS's own range for a redrive policy's maxReceiveCount. */
+const MAX_RECEIVE_COUNT_LIMIT = 1000;
+
+/** Receives before the dead letters, checked: a wrong count would dead-letter every message, or none. */
+export function checkMaxReceives(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_RECEIVE_COUNT_LIMIT) {
+    throw new InvalidSettingError("maxReceives", value, `a whole number from 1 to ${MAX_RECEIVE_COUNT_LIMIT} (the queue's redrive maxReceiveCount)`);
+  }
+  return value;
+}
+
+/** On AWS webhooks are the only way in: every platform must be able to call this base URL. */
+export function checkPublicUrl(value: unknown): string {
+  if (typeof value !== "string" || !isPublicHttpsUrl(value) || /[?#]|\/$/.test(value)) {
+    throw new InvalidSettingError("publicUrl", value, "a public HTTPS base URL without a trailing slash, query or fragment (the API's URL, or PUBLIC_URL at deploy time)");
+  }
+  return value;
 }
 
 /** A linked resource, failing fast and by name when the function was deployed without it. */
@@ -35,9 +62,9 @@ export function readAwsConfig(): AwsConfig {
     tableName: link("Table").name,
     queueUrl: link("ResponderQueue").url,
     secretPrefix: link("TenantSecrets").prefix,
-    maxReceives: Number(settings.maxReceives),
+    maxReceives: checkMaxReceives(settings.maxReceives),
     settings: {
-      publicUrl: settings.publicUrl,
+      publicUrl: checkPublicUrl(settings.publicUrl),
       telegramApiUrl: settings.telegramApiUrl,
       slackApiUrl: settings.slackApiUrl,
       discordApiUrl: settings.discordApiUrl,

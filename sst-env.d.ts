@@ -41,11 +41,14 @@ declare module "sst" {
       "url": string
     }
     "Settings": {
+      "anthropicBaseUrl": string
+      "anthropicConfigured": boolean
       "bedrockEnabled": boolean
       "defaultModel": string
       "discordApiUrl": string
       "maxReceives": number
       "openaiBaseUrl": string
+      "openaiConfigured": boolean
       "publicUrl": string
       "slackApiUrl": string
       "telegramApiUrl": string

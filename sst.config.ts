@@ -33,12 +33,13 @@ export default $config({
     const { queue, dlq, deadLetters } = createQueues();
     const { tenantSecrets, tenantSecretsWriter, openAiApiKey, anthropicApiKey } = createSecrets();
     const api = createApi();
-    const settings = createSettings({ apiUrl: api.url, openAiApiKey });
+    const settings = createSettings({ apiUrl: api.url, openAiApiKey, anthropicApiKey });
 
     // Every function reads its configuration from these links at cold start; each gets only what it uses.
     const link = [table, queue, tenantSecrets, settings];
 
-    addApiRoutes(api, [...link, tenantSecretsWriter]);
+    // The API calls models too: POST /v1/replicas/{id}/preview answers with the replica's model.
+    addApiRoutes(api, [...link, tenantSecretsWriter, openAiApiKey, anthropicApiKey]);
     addWebhookRoutes(api, link);
     addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey]);
     addReconciler(link);

@@ -1,3 +1,5 @@
+import { bedrockPermissions } from "./models";
+
 /** HTTP API integrations give up after 30 s: every route function must finish before that. */
 export const API_TIMEOUT = "29 seconds";
 
@@ -24,6 +26,8 @@ export function addApiRoutes(api: sst.aws.ApiGatewayV2, link: sst.aws.FunctionAr
     handler: "packages/functions/src/api.handler",
     timeout: API_TIMEOUT,
     link,
+    // The preview of a bedrock/ replica is answered here.
+    permissions: bedrockPermissions(),
   });
   // A greedy path does not match its bare prefix: /v1 needs its own route.
   api.route("ANY /v1/{proxy+}", fn.arn, { name: "V1Proxy" });

@@ -29,14 +29,18 @@ const ingress = (platform: string) => `packages/functions/src/ingress/${platform
 /** What every function reads at cold start (packages/functions/src/config.ts). */
 const CONFIG_LINKS = { Table: "sst.aws.Dynamo", ResponderQueue: "sst.aws.Queue", TenantSecrets: "sst.sst.Linkable", Settings: "sst.sst.Linkable" };
 
+/** The model provider keys: only the functions that call models (the responder, the API's preview) are linked to them. */
+const MODEL_KEY_LINKS = { OpenAiApiKey: "sst.sst.Secret", AnthropicApiKey: "sst.sst.Secret" };
+
 /** Memory, time limit and `Resource.*` links of each function, by handler. */
 const FUNCTIONS: Record<string, { memoryMb: number; timeoutSeconds: number; links: Record<string, string> }> = {
-  [API]: { memoryMb: 1024, timeoutSeconds: 29, links: { ...CONFIG_LINKS, TenantSecretsWriter: "sst.sst.Linkable" } },
+  // The API answers replica previews with the replica's model, so it reads the model keys as the responder does.
+  [API]: { memoryMb: 1024, timeoutSeconds: 29, links: { ...CONFIG_LINKS, TenantSecretsWriter: "sst.sst.Linkable", ...MODEL_KEY_LINKS } },
   ...Object.fromEntries(PLATFORMS.map((p) => [ingress(p), { memoryMb: 512, timeoutSeconds: 10, links: CONFIG_LINKS }])),
   [RESPONDER]: {
     memoryMb: 512,
     timeoutSeconds: 90,
-    links: { ...CONFIG_LINKS, DeadLetters: "sst.sst.Linkable", OpenAiApiKey: "sst.sst.Secret", AnthropicApiKey: "sst.sst.Secret" },
+    links: { ...CONFIG_LINKS, DeadLetters: "sst.sst.Linkable", ...MODEL_KEY_LINKS },
   },
   [RECONCILER]: { memoryMb: 1024, timeoutSeconds: 300, links: CONFIG_LINKS },
 };
@@ -90,6 +94,11 @@ function expectedStatements(d: Deployment, handler: string): Statement[] {
     allow(["secretsmanager:GetSecretValue"], secrets),
   ];
   if (handler === API) statements.push(allow(["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"], secrets));
+  if ((handler === API || handler === RESPONDER) && bedrockConfigured(d)) {
+    statements.push(
+      allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], ["arn:aws:bedrock:*::foundation-model/*", `arn:aws:bedrock:*:${ACCOUNT}:inference-profile/*`]),
+    );
+  }
   if (handler === RESPONDER) {
     // SST's own grant to a queue subscriber.
     statements.push(
@@ -97,11 +106,6 @@ function expectedStatements(d: Deployment, handler: string): Statement[] {
       // Dead letters at once, for failures no retry can fix: send, nothing else.
       allow(["sqs:SendMessage"], ["<ResponderDlq>"]),
     );
-    if (bedrockConfigured(d)) {
-      statements.push(
-        allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], ["arn:aws:bedrock:*::foundation-model/*", `arn:aws:bedrock:*:${ACCOUNT}:inference-profile/*`]),
-      );
-    }
   }
   return sortStatements(statements);
 }
@@ -114,6 +118,9 @@ function expectedSettings(d: Deployment, apiUrl: string): Record<string, Json> {
     slackApiUrl: e.SLACK_API_URL ?? "https://slack.com/api/",
     discordApiUrl: e.DISCORD_API_URL ?? "https://discord.com/api/v10",
     openaiBaseUrl: e.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
+    openaiConfigured: Boolean(e.SST_SECRET_OpenAiApiKey),
+    anthropicConfigured: Boolean(e.SST_SECRET_AnthropicApiKey),
     defaultModel: e.DEFAULT_MODEL ?? (e.SST_SECRET_OpenAiApiKey ? "openai/gpt-4o-mini" : "echo"),
     bedrockEnabled: bedrockConfigured(d),
     maxReceives: 5,
@@ -229,14 +236,15 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "secrets: model keys reach the responder through its encrypted links, and no secret value appears in any AWS resource",
+    name: "secrets: model keys reach the responder and the API (preview) through their encrypted links, and no secret value appears in any AWS resource",
     run(d) {
-      const responder = d.functions().find((fn) => fn.handler === RESPONDER);
+      const modelCallers = d.functions().filter((fn) => fn.handler === RESPONDER || fn.handler === API);
+      expect(modelCallers).toHaveLength(2);
       for (const { name, value } of secretValues(d)) {
         // SST's own link records (components, only in the encrypted state) may hold it; AWS resources may not.
         const leaks = d.resources.filter((r) => r.custom && JSON.stringify(r.inputs).includes(value)).map((r) => `${r.type} ${r.name}`);
         expect(leaks, `AWS resources holding the value of ${name}`).toEqual([]);
-        expect(responder?.links[name]?.value, `Resource.${name}.value on the responder`).toBe(value);
+        for (const fn of modelCallers) expect(fn.links[name]?.value, `Resource.${name}.value on ${fn.handler}`).toBe(value);
       }
       const secretEnvironments = d.functions().filter((fn) => fn.resource.secretInputs.includes("environment")).map((fn) => fn.handler);
       expect(secretEnvironments, "functions whose plain environment holds a secret").toEqual([]);

@@ -23,6 +23,7 @@ const SCENARIOS: Scenario[] = [
       ENABLE_BEDROCK: "1",
       SST_SECRET_OpenAiApiKey: "sk-check-openai-key",
       DEFAULT_MODEL: "anthropic/claude-sonnet-4-5",
+      ANTHROPIC_BASE_URL: "https://anthropic-gateway.example.com",
       PUBLIC_URL: "https://patchbay.example.com/",
     },
   },

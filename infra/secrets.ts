@@ -1,7 +1,9 @@
 /**
  * Per-integration bot tokens and signing secrets live in Secrets Manager under a per-stage name
  * prefix; functions linked to `TenantSecrets` get the prefix and may touch nothing else.
- * The model provider keys are `sst.Secret`s, set with `npx sst secret set OpenAiApiKey sk-… --stage …`.
+ * The model provider keys are `sst.Secret`s, set with `npx sst secret set OpenAiApiKey sk-… --stage …`
+ * (and `AnthropicApiKey`); only the functions that call models are linked to them: the responder and
+ * the API (replica previews). Settings publishes whether each is set, never its value.
  */
 export function secretPrefix() {
   return `${$app.name}/${$app.stage}/`;

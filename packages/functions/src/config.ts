@@ -53,11 +53,12 @@ export function link<K extends keyof Resource>(name: K): Resource[K] {
 
 export function readAwsConfig(): AwsConfig {
   const settings = link("Settings");
-  // Only the responder calls models, so only it is linked to the provider keys; the other functions
-  // learn from Settings whether a key is set (and accept replicas naming that provider without it).
-  const published = settings as unknown as Partial<Record<string, unknown>>;
+  // Only the functions that call models (the responder, the API for previews) are linked to the provider
+  // keys; the others learn from Settings whether a key is set, so a replica naming a provider without one
+  // is refused wherever it is created.
   const keys = { openai: linkedKey("OpenAiApiKey"), anthropic: linkedKey("AnthropicApiKey") };
-  const keysElsewhere = (["openai", "anthropic"] as const).filter((p) => keys[p] === null && published[`${p}Configured`] !== false);
+  const configured = { openai: settings.openaiConfigured, anthropic: settings.anthropicConfigured };
+  const keysElsewhere = (["openai", "anthropic"] as const).filter((p) => keys[p] === null && configured[p]);
   return {
     tableName: link("Table").name,
     queueUrl: link("ResponderQueue").url,
@@ -70,7 +71,7 @@ export function readAwsConfig(): AwsConfig {
       discordApiUrl: settings.discordApiUrl,
       openaiBaseUrl: settings.openaiBaseUrl,
       openaiApiKey: keys.openai ?? undefined,
-      anthropicBaseUrl: typeof published.anthropicBaseUrl === "string" ? published.anthropicBaseUrl : "https://api.anthropic.com",
+      anthropicBaseUrl: settings.anthropicBaseUrl,
       anthropicApiKey: keys.anthropic ?? undefined,
       // The function's role and region (Lambda's AWS_REGION); the IAM grant exists only when infra enabled Bedrock.
       bedrockRegion: settings.bedrockEnabled ? process.env.AWS_REGION : undefined,

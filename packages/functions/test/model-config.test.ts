@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 
-// Resource links are read once per process: this file runs alone, as the API function (no provider keys linked).
+// Resource links are read once per process: this file runs alone, as a webhook function (no provider keys linked).
 test("a function without the provider keys learns from Settings which are set; Bedrock takes the function's region", async () => {
   const resources = {
     App: { name: "patchbay", stage: "test" },
@@ -13,11 +13,13 @@ test("a function without the provider keys learns from Settings which are set; B
       slackApiUrl: "https://slack.com/api/",
       discordApiUrl: "https://discord.com/api/v10",
       openaiBaseUrl: "https://api.openai.com/v1",
+      anthropicBaseUrl: "https://anthropic-gateway.example.com",
+      // Published by infra from the secrets: OpenAI's key is set, Anthropic's is not.
+      openaiConfigured: true,
+      anthropicConfigured: false,
       defaultModel: "echo",
       bedrockEnabled: true,
       maxReceives: 5,
-      // Published by infra: OpenAI's key unknown (older deployment), Anthropic's known to be unset.
-      anthropicConfigured: false,
     },
   };
   for (const [name, value] of Object.entries(resources)) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
@@ -26,7 +28,7 @@ test("a function without the provider keys learns from Settings which are set; B
   expect(readAwsConfig().settings).toMatchObject({
     openaiApiKey: undefined,
     anthropicApiKey: undefined,
-    anthropicBaseUrl: "https://api.anthropic.com",
+    anthropicBaseUrl: "https://anthropic-gateway.example.com",
     bedrockRegion: "eu-central-1",
     modelRuntime: "aws",
     modelKeysElsewhere: ["openai"],

@@ -13,6 +13,7 @@ import type {
   ReplyJob,
   Store,
 } from "@patchbay/core";
+import { createGatewayLeases } from "./dynamo-gateway-leases.ts";
 import { createIntegrationRecords } from "./dynamo-integrations.ts";
 import type { RecordOptions } from "./dynamo-integrations.ts";
 import { conditional, createTableReader, isConditionFailure, seconds, strip } from "./dynamo-items.ts";
@@ -91,6 +92,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
   return {
     ...records,
+    ...createGatewayLeases(client, TableName, table),
 
     async ping() {
       await client.send(new GetCommand({ TableName, Key: { pk: "PING", sk: "PING" } }));

@@ -7,6 +7,7 @@
  *   INT#{id}             INT                integration    gsi1: OWNER#{owner}#INT / {createdAt}#{id}; gsi2: INTS / {createdAt}#{id}
  *   INT#{id}             STATS              message_count, last_message_at (no index: 1 write per reply)
  *   INT#{id}             CHAN#{chat}        a chat the bot was seen in
+ *   INT#{id}             GATEWAY            which listener instance holds its Discord Gateway connection, until when, the session to resume
  *   BOT#{platform}#{bot} BOT                which integration holds a bot
  *   DLV#{int}            {sentAt}#{key}     one platform message: claim, answer, parts sent, outcome;
  *                                           the partition newest-first is the activity log

@@ -208,8 +208,37 @@ export interface IdempotencyStore {
   release(owner: string, key: string, token: string): Promise<void>;
 }
 
+/** A Discord Gateway session the next holder RESUMEs (Discord replays what it missed) instead of identifying again. */
+export interface GatewayResume {
+  sessionId: string;
+  /** The last sequence number handed on; the replay starts after it. */
+  sequence: number;
+  resumeUrl: string;
+}
+
+/** Who holds an integration's Gateway connection, when another listener instance does. */
+export interface GatewayLease {
+  holder: string;
+  /** Until when (ms since the epoch) it is held; after that any instance may take it. */
+  until: number;
+}
+
+export type GatewayLeaseClaim = { taken: true; resume: GatewayResume | null } | { taken: false; lease: GatewayLease };
+
+/** One listener instance at a time holds an integration's Gateway connection: a lease taken by conditional writes. */
+export interface GatewayLeaseStore {
+  /**
+   * Takes (or, for its holder, extends) the lease until `until` unless another holder's is live at `now`: then
+   * the session the last holder left, else who holds it. `resume` given (the holder's own progress) is kept for
+   * whoever takes over after a crash; absent, what is stored stays.
+   */
+  takeGatewayLease(integrationId: string, holder: string, lease: { now: number; until: number; resume?: GatewayResume | null }): Promise<GatewayLeaseClaim>;
+  /** Gives the lease up at once, leaving `resume` for the next holder; false when `holder` no longer held it. */
+  releaseGatewayLease(integrationId: string, holder: string, resume: GatewayResume | null): Promise<boolean>;
+}
+
 /** Everything Patchbay keeps, one single-table store. */
-export interface Store extends ReplicaStore, IntegrationStore, DeliveryStore, ApiKeyStore {
+export interface Store extends ReplicaStore, IntegrationStore, DeliveryStore, ApiKeyStore, GatewayLeaseStore {
   /** Cheap round trip for /health. */
   ping(): Promise<void>;
 }

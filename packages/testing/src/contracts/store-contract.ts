@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { deliveryRef } from "@patchbay/core";
 import type { Integration, Replica, ReplyJob, Store } from "@patchbay/core";
+import { describeGatewayLeaseContract } from "./gateway-lease-contract.ts";
 import { sampleJob } from "./queue-contract.ts";
 
 const T0 = Date.parse("2026-03-01T12:00:00.000Z");
@@ -414,6 +415,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         });
       });
     });
+
+    describeGatewayLeaseContract(makeStore);
 
     describe("API keys", () => {
       test("keys are found by hash, listed by owner, and revoked", async () => {

@@ -1,0 +1,70 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { GatewayLeaseClaim, GatewayLeaseStore, GatewayResume } from "@patchbay/core";
+import { conditional, isConditionFailure, seconds } from "./dynamo-items.ts";
+import type { Item, TableReader } from "./dynamo-items.ts";
+
+/**
+ * A lease outlives its last holder this long before DynamoDB's TTL may drop it: a session is resumable for
+ * minutes only, and a take racing the integration's delete would otherwise leave the item behind for good.
+ */
+const LEASE_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+const resumeOf = (item: Item | undefined): GatewayResume | null => {
+  const resume = item?.resume as GatewayResume | undefined;
+  return resume ? { sessionId: resume.sessionId, sequence: Number(resume.sequence), resumeUrl: resume.resumeUrl } : null;
+};
+
+/**
+ * Gateway leases live in the integration's partition (`INT#{id}` / `GATEWAY`), so deleting the integration
+ * deletes its lease; `GATEWAY` sorts before `INT`, outside the integration's own reads.
+ */
+export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: string, table: TableReader): GatewayLeaseStore {
+  const key = (integrationId: string) => ({ pk: `INT#${integrationId}`, sk: "GATEWAY" });
+
+  return {
+    async takeGatewayLease(integrationId, holder, { now, until, resume }): Promise<GatewayLeaseClaim> {
+      const sets = ["kind = :kind", "holder = :holder", "#until = :until", "expiresAt = :expires"];
+      const values: Item = { ":kind": "gateway-lease", ":holder": holder, ":until": until, ":now": now, ":expires": seconds(until + LEASE_RETENTION_MS) };
+      if (resume) {
+        sets.push("#resume = :resume");
+        values[":resume"] = resume;
+      }
+      const update = `SET ${sets.join(", ")}${resume === null ? " REMOVE #resume" : ""}`;
+      try {
+        const result = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(integrationId),
+            UpdateExpression: update,
+            // Free (never taken, or handed over), ours already, or its holder's time is up.
+            ConditionExpression: "attribute_not_exists(holder) OR holder = :holder OR #until <= :now",
+            ExpressionAttributeNames: { "#until": "until", ...(resume !== undefined ? { "#resume": "resume" } : {}) },
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        return { taken: true, resume: resumeOf(result.Attributes) };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const current = await table.get(key(integrationId).pk, "GATEWAY");
+        return { taken: false, lease: { holder: String(current?.holder ?? ""), until: Number(current?.until ?? 0) } };
+      }
+    },
+
+    async releaseGatewayLease(integrationId, holder, resume) {
+      return conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(integrationId),
+            UpdateExpression: resume ? "SET #resume = :resume, #until = :zero REMOVE holder" : "SET #until = :zero REMOVE holder, #resume",
+            ConditionExpression: "holder = :holder",
+            ExpressionAttributeNames: { "#until": "until", "#resume": "resume" },
+            ExpressionAttributeValues: { ":holder": holder, ":zero": 0, ...(resume ? { ":resume": resume } : {}) },
+          }),
+        ),
+      );
+    },
+  };
+}

@@ -65,6 +65,27 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     );
   };
 
+  /** Done: the answer and the history index keys arrive together, so the message enters gsi1 once. */
+  const markDone = async (ref: DeliveryRef, done: { latencyMs: number; answer: string }, also: { set: string; values: Record<string, unknown> }) => {
+    await client.send(
+      new UpdateCommand({
+        TableName,
+        Key: deliveryKey(ref),
+        UpdateExpression: `SET ${also.set}#status = :done, latencyMs = :latency, answer = :answer, gsi1pk = :conversation, gsi1sk = :sk REMOVE leaseUntil`,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ...also.values,
+          ":done": "done",
+          ":latency": done.latencyMs,
+          ":answer": done.answer,
+          ":conversation": `CONV#${ref.integrationId}#${ref.conversationId}`,
+          ":sk": deliveryKey(ref).sk,
+        },
+      }),
+    );
+  };
+
   const toEvent = (item: Item): ActivityEvent => {
     const base = {
       id: String(item.messageKey),
@@ -198,28 +219,10 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
         );
         return;
       }
-      // Done: the answer and the history index keys arrive together, so the message enters gsi1 once.
-      await client.send(
-        new UpdateCommand({
-          TableName,
-          Key: deliveryKey(ref),
-          UpdateExpression:
-            "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id), #status = :done, latencyMs = :latency, answer = :answer, " +
-            "gsi1pk = :conversation, gsi1sk = :sk REMOVE leaseUntil",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":one": 1,
-            ":id": [messageId],
-            ":done": "done",
-            ":latency": done.latencyMs,
-            ":answer": done.answer,
-            ":conversation": `CONV#${ref.integrationId}#${ref.conversationId}`,
-            ":sk": deliveryKey(ref).sk,
-          },
-        }),
-      );
+      await markDone(ref, done, { set: "partsSent = partsSent + :one, messageIds = list_append(messageIds, :id), ", values: { ":one": 1, ":id": [messageId] } });
     },
+
+    recordAnswered: (ref, done) => markDone(ref, done, { set: "", values: {} }),
 
     renewLease: (ref, until) => setLease(ref, until),
 

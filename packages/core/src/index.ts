@@ -15,6 +15,7 @@ export * from "./retry-policy.ts";
 export * from "./redact.ts";
 export * from "./answer-limit.ts";
 export * from "./responder.ts";
+export * from "./answer-stream.ts";
 export * from "./prompt.ts";
 export * from "./preview.ts";
 export * from "./idempotency.ts";

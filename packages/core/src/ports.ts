@@ -133,6 +133,8 @@ export interface DeliveryStore {
   saveAnswer(ref: DeliveryRef, answer: string): Promise<void>;
   /** Records a sent part; the last one also marks the message done, with its answer and latency. */
   recordPartSent(ref: DeliveryRef, messageId: string, done: { latencyMs: number; answer: string } | null): Promise<void>;
+  /** Marks the message done when its last part was posted earlier (a streamed answer, then edited to its final text). */
+  recordAnswered(ref: DeliveryRef, done: { latencyMs: number; answer: string }): Promise<void>;
   /** Extends the lease of a message still being answered (a heartbeat while the model works). */
   renewLease(ref: DeliveryRef, until: number): Promise<void>;
   /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once. */
@@ -319,6 +321,28 @@ export interface PlatformClient {
   sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
   /** Runs once every part is out and recorded (Discord starts a thread from the answer); best effort. */
   finish?(context: OutboundContext, messageIds: string[]): Promise<void>;
+  /** How the platform shows an answer while the model writes it; without it, answers arrive whole. */
+  streaming?: PartStreaming;
+}
+
+/**
+ * Showing an answer as it is written: a draft where the chat has drafts, else a posted part that is edited.
+ * Parts are split and formatted as `split`/`sendPart` do; only their text changes as the answer grows.
+ */
+export interface PartStreaming {
+  /** Least time between two updates of one answer in this chat: what the platform tolerates there. */
+  updateIntervalMs(context: OutboundContext): number;
+  /** Whether this chat shows unfinished text as a draft, posting no message until the text is final (Telegram private chats). */
+  drafts(context: OutboundContext): boolean;
+  /** Shows the unfinished last part as a draft (only where `drafts`). Throws PlatformCallError. */
+  showDraft(context: OutboundContext, part: string): Promise<void>;
+  /** Posts part `index` while it is still being written (Slack opens a native stream); its message id. Throws PlatformCallError. */
+  postPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
+  /**
+   * Replaces what a posted part shows; `final` once the text is that part's finished text (formatted like
+   * `sendPart`). The same text again is no error. Throws PlatformCallError.
+   */
+  editPart(context: OutboundContext, messageId: string, part: string, index: number, final: boolean): Promise<void>;
 }
 
 export interface ConnectRequest {

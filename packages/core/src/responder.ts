@@ -1,5 +1,7 @@
 import { NotFoundError, PatchbayError, PlatformCallError } from "./errors.ts";
 import { capAnswer } from "./answer-limit.ts";
+import { streamAnswer } from "./answer-stream.ts";
+import type { StreamedAnswer } from "./answer-stream.ts";
 import { redactSecrets } from "./redact.ts";
 import { isPermanentFailure, nextRetry } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
@@ -7,7 +9,7 @@ import type { Integration, LastError, Platform, Replica, ReplyJob } from "./mode
 import type { ModelRouter } from "./model-router.ts";
 import { deliveryRef } from "./ports.ts";
 import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
-import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, Store, TokenVault } from "./ports.ts";
+import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
 
 export interface ResponderDeps {
   store: Store;
@@ -24,6 +26,8 @@ export interface ResponderDeps {
   historyExchanges: number;
   /** The queue's retry policy: it tells which failed attempt is the last. */
   retry: RetryPolicy;
+  /** How long a streamed answer gathers words before it first shows them (default FIRST_UPDATE_DELAY_MS). */
+  streamFirstUpdateMs?: number;
 }
 
 export interface Attempt {
@@ -50,23 +54,32 @@ export type Responder = ReturnType<typeof createResponder>;
 export function createResponder(deps: ResponderDeps) {
   const { store, vault, clock, logger } = deps;
 
-  const generate = async (integration: Integration, replica: Replica, job: ReplyJob, context: OutboundContext, client: PlatformClient) => {
+  /** The model's answer: streamed onto the platform as it is written when `show` is given, else whole. */
+  const generate = async (
+    integration: Integration,
+    replica: Replica,
+    job: ReplyJob,
+    context: OutboundContext,
+    client: PlatformClient,
+    show: ((deltas: AsyncIterable<string>) => Promise<StreamedAnswer>) | null,
+  ): Promise<StreamedAnswer> => {
     const { provider, model } = deps.models.resolve(replica.model);
     const history = await store.recentTurns(integration.id, job.message.conversationId, deps.historyExchanges, clock.now());
     const messages = replicaConversation(replica, history, userTurn(job.message.text, job.message.userName));
     const stopTyping = client.startTyping(context);
     try {
-      return await provider.complete({ model, messages, ...samplingSettings(replica) });
+      const request = { model, messages, ...samplingSettings(replica) };
+      return show ? await show(provider.stream(request)) : { text: await provider.complete(request), finalized: new Map() };
     } finally {
       stopTyping();
     }
   };
 
-  /** Sends one part, waiting out rate limits the platform announces while the attempt's budget lasts. */
-  const sendWithRateLimits = async (client: PlatformClient, context: OutboundContext, part: string, index: number, budget: { waitedMs: number }) => {
+  /** Makes one platform call, waiting out rate limits the platform announces while the attempt's budget lasts. */
+  const withRateLimits = async <T>(context: OutboundContext, budget: { waitedMs: number }, call: () => Promise<T>): Promise<T> => {
     for (;;) {
       try {
-        return await client.sendPart(context, part, index);
+        return await call();
       } catch (error) {
         if (!(error instanceof PlatformCallError) || error.code !== "RATE_LIMITED") throw error;
         const wait = error.retryAfterMs ?? 1000;
@@ -132,30 +145,62 @@ export function createResponder(deps: ResponderDeps) {
     if (!secrets) throw new PatchbayError("INTERNAL", `The secrets of integration "${integration.id}" are missing.`);
     const context: OutboundContext = { integration, secrets, message: job.message };
 
+    const { streaming } = client;
+    const posted = [...claim.messageIds];
     let text = claim.answer;
+    let finalized = new Map<number, string>();
     if (text === null) {
       const replica = await store.getReplica(integration.owner, integration.replicaId);
       if (!replica) throw new NotFoundError("replica", integration.replicaId);
-      text = job.greeting
-        ? (integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`)
-        : capAnswer(await generate(integration, replica, job, context, client));
+      if (job.greeting) {
+        text = integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`;
+      } else {
+        const show =
+          streaming && replica.stream
+            ? (deltas: AsyncIterable<string>) =>
+              streamAnswer(deltas, {
+                clock,
+                logger,
+                client,
+                streaming,
+                context,
+                posted,
+                record: (messageId) => store.recordPartSent(ref, messageId, null),
+                ...(deps.streamFirstUpdateMs !== undefined ? { firstDelayMs: deps.streamFirstUpdateMs } : {}),
+              })
+          : null;
+        const generated = await generate(integration, replica, job, context, client, show);
+        text = capAnswer(generated.text);
+        finalized = generated.finalized;
+      }
     }
 
     const parts = client.split(text);
-    // Only a multi-part answer needs its text kept before sending (a redelivery resumes mid-way with the
-    // same text); a one-part answer is recorded with the part, saving a write per message.
-    if (claim.answer === null && parts.length > 1) await store.saveAnswer(ref, text);
-    const messageIds = [...claim.messageIds];
+    // The text is kept before it is sent whenever a redelivery could resume mid-way (more than one part, or
+    // parts a stream posted that still show unfinished text), so it resumes with the same text; a one-part
+    // answer is recorded with the part, saving a write per message.
+    if (claim.answer === null && (parts.length > 1 || posted.length > 0)) await store.saveAnswer(ref, text);
     const budget = { waitedMs: 0 };
-    for (let index = claim.partsSent; index < parts.length; index++) {
-      const sent = await sendWithRateLimits(client, context, parts[index]!, index, budget);
-      messageIds.push(sent.messageId);
+    const latencyMs = () => clock.now() - Date.parse(job.receivedAt);
+    for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
-      const latencyMs = clock.now() - Date.parse(job.receivedAt);
-      await store.recordPartSent(ref, sent.messageId, last ? { latencyMs, answer: text } : null);
+      if (index < posted.length) {
+        // Posted while streaming (maybe by an attempt that crashed): edited to the finished text.
+        if (streaming && finalized.get(index) !== part) {
+          await withRateLimits(context, budget, () => streaming.editPart(context, posted[index]!, part, index, true));
+        }
+        if (last) await store.recordAnswered(ref, { latencyMs: latencyMs(), answer: text });
+        continue;
+      }
+      const sent: SentPart = await withRateLimits(context, budget, () => client.sendPart(context, part, index));
+      posted.push(sent.messageId);
+      await store.recordPartSent(ref, sent.messageId, last ? { latencyMs: latencyMs(), answer: text } : null);
+    }
+    if (posted.length > parts.length) {
+      logger.warn("streamed answer ended shorter than the parts already posted", { integration_id: integration.id, posted: posted.length, parts: parts.length });
     }
     await store.recordReply(integration.id, new Date(clock.now()).toISOString());
-    await finish(client, context, messageIds);
+    await finish(client, context, posted);
     logger.info("replied", { integration_id: integration.id, key: job.message.key, parts: parts.length });
   };
 

@@ -357,6 +357,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.claimDelivery(job, T0 + 5, LEASE)).toMatchObject({ state: "claimed" });
       });
 
+      test("a streamed answer keeps its posted parts across a takeover and is marked done once edited to its final text", async () => {
+        const store = await makeStore();
+        const job = jobAt("u1", T0);
+        await store.claimDelivery(job, T0, LEASE);
+        await store.recordPartSent(ref(job), "m1", null);
+        // The worker died mid-stream: the next one learns which message to edit, and no answer was saved.
+        expect(await store.claimDelivery(job, T0 + LEASE + 1, LEASE)).toEqual({ state: "claimed", answer: null, partsSent: 1, messageIds: ["m1"] });
+        await store.saveAnswer(ref(job), "the full answer");
+        await store.recordAnswered(ref(job), { latencyMs: 4000, answer: "the full answer" });
+        expect(await store.claimDelivery(job, T0 + 2 * LEASE + 2, LEASE)).toEqual({ state: "done" });
+        const [event] = (await store.listEvents("int_contract", { limit: 1 }, T0 + 10)).items;
+        expect(event).toMatchObject({ id: "u1", type: "replied", latencyMs: 4000, messageIds: ["m1"] });
+        expect(await store.recentTurns("int_contract", "chat-1", 10, T0 + 10)).toEqual([
+          { role: "user", content: "hello u1", name: "Ada" },
+          { role: "assistant", content: "the full answer" },
+        ]);
+      });
+
       test("events show each outcome, newest first, with latency, reason and error", async () => {
         const store = await makeStore();
         const replied = jobAt("u1", T0);

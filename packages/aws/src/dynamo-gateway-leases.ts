@@ -23,24 +23,17 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
   const key = (integrationId: string) => ({ pk: `INT#${integrationId}`, sk: "GATEWAY" });
 
   return {
-    async takeGatewayLease(integrationId, holder, { now, until, resume }): Promise<GatewayLeaseClaim> {
-      const sets = ["kind = :kind", "holder = :holder", "#until = :until", "expiresAt = :expires"];
-      const values: Item = { ":kind": "gateway-lease", ":holder": holder, ":until": until, ":now": now, ":expires": seconds(until + LEASE_RETENTION_MS) };
-      if (resume) {
-        sets.push("#resume = :resume");
-        values[":resume"] = resume;
-      }
-      const update = `SET ${sets.join(", ")}${resume === null ? " REMOVE #resume" : ""}`;
+    async takeGatewayLease(integrationId, holder, now, until): Promise<GatewayLeaseClaim> {
       try {
         const result = await client.send(
           new UpdateCommand({
             TableName,
             Key: key(integrationId),
-            UpdateExpression: update,
+            UpdateExpression: "SET kind = :kind, holder = :holder, #until = :until, expiresAt = :expires",
             // Free (never taken, or handed over), ours already, or its holder's time is up.
             ConditionExpression: "attribute_not_exists(holder) OR holder = :holder OR #until <= :now",
-            ExpressionAttributeNames: { "#until": "until", ...(resume !== undefined ? { "#resume": "resume" } : {}) },
-            ExpressionAttributeValues: values,
+            ExpressionAttributeNames: { "#until": "until" },
+            ExpressionAttributeValues: { ":kind": "gateway-lease", ":holder": holder, ":until": until, ":now": now, ":expires": seconds(until + LEASE_RETENTION_MS) },
             ReturnValues: "ALL_NEW",
           }),
         );

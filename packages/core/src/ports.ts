@@ -230,11 +230,10 @@ export type GatewayLeaseClaim = { taken: true; resume: GatewayResume | null } | 
 /** One listener instance at a time holds an integration's Gateway connection: a lease taken by conditional writes. */
 export interface GatewayLeaseStore {
   /**
-   * Takes (or, for its holder, extends) the lease until `until` unless another holder's is live at `now`: then
-   * the session the last holder left, else who holds it. `resume` given (the holder's own progress) is kept for
-   * whoever takes over after a crash; absent, what is stored stays.
+   * Takes the lease until `until` (ms since the epoch) unless another holder's is live at `now`: taken, with the
+   * session the last holder handed over; else who holds it and until when.
    */
-  takeGatewayLease(integrationId: string, holder: string, lease: { now: number; until: number; resume?: GatewayResume | null }): Promise<GatewayLeaseClaim>;
+  takeGatewayLease(integrationId: string, holder: string, now: number, until: number): Promise<GatewayLeaseClaim>;
   /** Gives the lease up at once, leaving `resume` for the next holder; false when `holder` no longer held it. */
   releaseGatewayLease(integrationId: string, holder: string, resume: GatewayResume | null): Promise<boolean>;
 }

@@ -10,47 +10,45 @@ export function describeGatewayLeaseContract(makeStore: () => Promise<Store>) {
   describe("gateway leases", () => {
     test("a free lease is taken; while live, another holder is told who holds it and until when", async () => {
       const store = await makeStore();
-      expect(await store.takeGatewayLease("int_a", "listener-1", { now: T0, until: T0 + 14 * MINUTE })).toEqual({ taken: true, resume: null });
-      expect(await store.takeGatewayLease("int_a", "listener-2", { now: T0 + MINUTE, until: T0 + 15 * MINUTE })).toEqual({
+      expect(await store.takeGatewayLease("int_a", "listener-1", T0, T0 + 14 * MINUTE)).toEqual({ taken: true, resume: null });
+      expect(await store.takeGatewayLease("int_a", "listener-2", T0 + MINUTE, T0 + 15 * MINUTE)).toEqual({
         taken: false,
         lease: { holder: "listener-1", until: T0 + 14 * MINUTE },
       });
       // Leases are per integration.
-      expect(await store.takeGatewayLease("int_b", "listener-2", { now: T0 + MINUTE, until: T0 + 15 * MINUTE })).toEqual({ taken: true, resume: null });
+      expect(await store.takeGatewayLease("int_b", "listener-2", T0 + MINUTE, T0 + 15 * MINUTE)).toEqual({ taken: true, resume: null });
     });
 
-    test("its holder extends it and keeps its progress; a crashed holder's lease is taken once its time is up, with that progress", async () => {
+    test("its holder takes it again; a crashed holder's lease is taken once its time is up", async () => {
       const store = await makeStore();
-      await store.takeGatewayLease("int_a", "listener-1", { now: T0, until: T0 + 2 * MINUTE });
-      expect(await store.takeGatewayLease("int_a", "listener-1", { now: T0 + MINUTE, until: T0 + 3 * MINUTE, resume: SESSION })).toEqual({ taken: true, resume: SESSION });
-      expect((await store.takeGatewayLease("int_a", "listener-2", { now: T0 + 2 * MINUTE, until: T0 + 10 * MINUTE })).taken).toBe(false);
-      expect(await store.takeGatewayLease("int_a", "listener-2", { now: T0 + 3 * MINUTE, until: T0 + 10 * MINUTE })).toEqual({ taken: true, resume: SESSION });
+      await store.takeGatewayLease("int_a", "listener-1", T0, T0 + 2 * MINUTE);
+      expect(await store.takeGatewayLease("int_a", "listener-1", T0 + MINUTE, T0 + 3 * MINUTE)).toEqual({ taken: true, resume: null });
+      expect((await store.takeGatewayLease("int_a", "listener-2", T0 + 2 * MINUTE, T0 + 10 * MINUTE)).taken).toBe(false);
+      expect(await store.takeGatewayLease("int_a", "listener-2", T0 + 3 * MINUTE, T0 + 10 * MINUTE)).toEqual({ taken: true, resume: null });
       // The old holder, back, no longer holds it.
-      expect((await store.takeGatewayLease("int_a", "listener-1", { now: T0 + 4 * MINUTE, until: T0 + 6 * MINUTE })).taken).toBe(false);
-      expect(await store.releaseGatewayLease("int_a", "listener-1", null)).toBe(false);
+      expect(await store.takeGatewayLease("int_a", "listener-1", T0 + 4 * MINUTE, T0 + 6 * MINUTE)).toEqual({ taken: false, lease: { holder: "listener-2", until: T0 + 10 * MINUTE } });
+      expect(await store.releaseGatewayLease("int_a", "listener-1", SESSION)).toBe(false);
     });
 
     test("a release hands the session over at once; the next holder gets it, and a release without one clears it", async () => {
       const store = await makeStore();
-      await store.takeGatewayLease("int_a", "listener-1", { now: T0, until: T0 + 14 * MINUTE });
+      await store.takeGatewayLease("int_a", "listener-1", T0, T0 + 14 * MINUTE);
       expect(await store.releaseGatewayLease("int_a", "listener-1", SESSION)).toBe(true);
-      expect(await store.takeGatewayLease("int_a", "listener-2", { now: T0 + MINUTE, until: T0 + 15 * MINUTE })).toEqual({ taken: true, resume: SESSION });
+      expect(await store.takeGatewayLease("int_a", "listener-2", T0 + MINUTE, T0 + 15 * MINUTE)).toEqual({ taken: true, resume: SESSION });
       expect(await store.releaseGatewayLease("int_a", "listener-2", null)).toBe(true);
-      expect(await store.takeGatewayLease("int_a", "listener-3", { now: T0 + 2 * MINUTE, until: T0 + 16 * MINUTE })).toEqual({ taken: true, resume: null });
+      expect(await store.takeGatewayLease("int_a", "listener-3", T0 + 2 * MINUTE, T0 + 16 * MINUTE)).toEqual({ taken: true, resume: null });
     });
 
-    test("a holder's `resume: null` forgets the session (it ended); an unknown lease cannot be released", async () => {
+    test("an unknown lease cannot be released", async () => {
       const store = await makeStore();
-      await store.takeGatewayLease("int_a", "listener-1", { now: T0, until: T0 + MINUTE, resume: SESSION });
-      expect(await store.takeGatewayLease("int_a", "listener-1", { now: T0, until: T0 + MINUTE, resume: null })).toEqual({ taken: true, resume: null });
       expect(await store.releaseGatewayLease("int_unknown", "listener-1", SESSION)).toBe(false);
     });
 
     test("deleting the integration deletes its lease", async () => {
       const store = await makeStore();
-      await store.takeGatewayLease("int_a", "listener-1", { now: T0, until: T0 + 14 * MINUTE, resume: SESSION });
+      await store.takeGatewayLease("int_a", "listener-1", T0, T0 + 14 * MINUTE);
       await store.deleteIntegration("int_a");
-      expect(await store.takeGatewayLease("int_a", "listener-2", { now: T0 + MINUTE, until: T0 + 15 * MINUTE })).toEqual({ taken: true, resume: null });
+      expect(await store.takeGatewayLease("int_a", "listener-2", T0 + MINUTE, T0 + 15 * MINUTE)).toEqual({ taken: true, resume: null });
     });
   });
 }

@@ -37,6 +37,13 @@ const HISTORY_EXCHANGES = 10;
 const MODEL_TIMEOUT_MS = 45_000;
 
 /** The adapters a runtime brings: embedded ones locally, AWS ones on Lambda. */
+/** Room for the replies' own platform calls (each one bounded by its client's timeout), besides the waits above. */
+const SEND_ALLOWANCE_MS = 15_000;
+/**
+ * The longest one answer attempt takes: the model's deadline, the rate-limit budget and the sends. A queue
+ * must not hand the message to another worker sooner, and a Lambda must not start one with less time left.
+ */
+export const WORST_CASE_ATTEMPT_MS = MODEL_TIMEOUT_MS + RATE_LIMIT_BUDGET_MS + SEND_ALLOWANCE_MS;
 export interface Adapters {
   store: Store;
   /** Idempotency-Key records, on the same table as the store. */

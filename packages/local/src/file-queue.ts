@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { WORST_CASE_ATTEMPT_MS } from "@patchbay/composition";
+import { createJsonLogger } from "@patchbay/composition/logger";
 import { RETRY_POLICY, nextRetry } from "@patchbay/core";
-import type { EnqueueOptions, MessageQueue, ReplyJob, RetryPolicy } from "@patchbay/core";
+import type { EnqueueOptions, Logger, MessageQueue, ReplyJob, RetryPolicy } from "@patchbay/core";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
 import type { Sealed, Sealer } from "./sealing.ts";
 
@@ -39,15 +41,19 @@ export interface FileQueueOptions {
   /** Same dedupe id within this window is accepted once (like SQS FIFO). */
   dedupeWindowMs: number;
   now: () => number;
+  /** Where a message file that cannot be read is reported. */
+  logger: Logger;
 }
 
 export const DEFAULT_QUEUE_OPTIONS: FileQueueOptions = {
   retry: RETRY_POLICY,
-  visibilityTimeoutMs: 60_000,
+  // Longer than any attempt, as on AWS: a message still being answered is never handed out (and counted) again.
+  visibilityTimeoutMs: 2 * WORST_CASE_ATTEMPT_MS,
   concurrency: 4,
   pollIntervalMs: 250,
   dedupeWindowMs: 5 * 60_000,
   now: () => Date.now(),
+  logger: createJsonLogger(),
 };
 
 export interface FileQueue extends MessageQueue {
@@ -64,6 +70,8 @@ export interface FileQueue extends MessageQueue {
 }
 
 const ADOPT_INTERVAL_MS = 1000;
+/** What a message file that cannot be decrypted or parsed becomes in the dead-letter directory. */
+const UNREADABLE_SUFFIX = ".unreadable";
 
 /** On disk the job is sealed: it may carry short-lived platform credentials (Discord interaction tokens). */
 type StoredMessage = Omit<QueuedMessage, "job"> & { job: Sealed };
@@ -86,11 +94,44 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     return { ...stored, job: JSON.parse(sealer.open(stored.job, stored.id)) as ReplyJob };
   };
 
+  /**
+   * A message file's message; null when it was just removed (finished), or when it cannot be read (sealed
+   * with another key, damaged): then it is moved aside to the dead letters, so the rest of the queue runs.
+   */
+  const load = async (name: string): Promise<QueuedMessage | null> => {
+    let text: string;
+    try {
+      text = await readFile(join(dir, name), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+    try {
+      return decode(text);
+    } catch (error) {
+      const aside = join(deadDir, `${name}${UNREADABLE_SUFFIX}`);
+      try {
+        await rename(join(dir, name), aside);
+      } catch (moveError) {
+        // Another process (npm run dlq beside npm start) moved it first.
+        if ((moveError as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw moveError;
+      }
+      await syncDirectory(dir);
+      options.logger.error("queued message cannot be read, moved to dead letters", {
+        file: aside,
+        error: error instanceof Error ? error.message : String(error),
+        hint: "It was sealed with another vault.key or is damaged: restore that key to recover it, or delete the file.",
+      });
+      return null;
+    }
+  };
+
   const messages = new Map<string, QueuedMessage>();
   for (const name of await readdir(dir)) {
     if (!name.endsWith(".json")) continue;
-    const message = decode(await readFile(join(dir, name), "utf8"));
-    messages.set(message.id, { ...message, visibleAt: 0 });
+    const message = await load(name);
+    if (message) messages.set(message.id, { ...message, visibleAt: 0 });
   }
   let seq = Math.max(0, ...[...messages.values()].map((m) => m.seq));
   const recentDedupe = new Map<string, number>();
@@ -161,13 +202,10 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     for (const name of await readdir(dir)) {
       const id = name.slice(0, -".json".length);
       if (!name.endsWith(".json") || messages.has(id) || inFlight.has(id) || arriving.has(id)) continue;
-      try {
-        const message = decode(await readFile(join(dir, name), "utf8"));
-        messages.set(message.id, message);
-        seq = Math.max(seq, message.seq);
-      } catch {
-        // Removed between readdir and read: it was just finished.
-      }
+      const message = await load(name);
+      if (!message) continue;
+      messages.set(message.id, message);
+      seq = Math.max(seq, message.seq);
     }
   };
 

@@ -76,7 +76,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const store = (options.wrapStore ?? ((unwrapped: Store) => unwrapped))(createDynamoStore(client, LOCAL_TABLE_NAME));
   const sealer = await loadSealer(join(config.dataDir, "vault.key"));
   const vault = await createFileVault(config.dataDir, sealer);
-  const queue = await createFileQueue(config.dataDir, sealer, options.queue);
+  const queue = await createFileQueue(config.dataDir, sealer, { logger, ...options.queue });
   // Again now that LevelDB has created its files (with the process umask).
   await secureDataDir(config.dataDir);
 

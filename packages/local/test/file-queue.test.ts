@@ -1,11 +1,14 @@
-import { readdir } from "node:fs/promises";
+import { copyFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { WORST_CASE_ATTEMPT_MS } from "@patchbay/composition";
+import { createJsonLogger } from "@patchbay/composition/logger";
 import type { ReplyJob } from "@patchbay/core";
 import { describeQueueContract, sampleJob } from "@patchbay/testing/contracts";
-import { createFileQueue } from "../src/file-queue.ts";
+import { DEFAULT_QUEUE_OPTIONS, createFileQueue } from "../src/file-queue.ts";
 import type { Delivery, FileQueue, FileQueueOptions } from "../src/file-queue.ts";
 import { loadSealer } from "../src/sealing.ts";
+import { startHarness } from "./harness.ts";
 import { eventually, filesUnder, tempDataDir } from "./helpers.ts";
 
 async function queueIn(dir: string, options: Partial<FileQueueOptions> = {}): Promise<FileQueue> {
@@ -183,4 +186,56 @@ describe("durable file queue", () => {
     await queue.stop();
     expect(finished).toBe(true);
   });
+});
+
+describe("a message file that cannot be read", () => {
+  test("is moved aside to the dead letters with a log line naming it, and the rest of the queue is delivered", async () => {
+    const dir = await tempDataDir();
+    const before = await queueIn(dir, FAST);
+    await before.enqueue(sampleJob("u1"), { groupId: "g", dedupeId: "d1" });
+    await before.enqueue(sampleJob("u2", "other"), { groupId: "h", dedupeId: "d2" });
+    // A file sealed with another DATA_DIR's key (a restored backup, a copied directory): it cannot be opened here.
+    const elsewhere = await tempDataDir();
+    await (await queueIn(elsewhere, FAST)).enqueue(sampleJob("x1"), { groupId: "g", dedupeId: "dx" });
+    const [foreign] = (await readdir(join(elsewhere, "queue"))).filter((n) => n.endsWith(".json"));
+    await copyFile(join(elsewhere, "queue", foreign!), join(dir, "queue", foreign!));
+    await writeFile(join(dir, "queue", "damaged.json"), "{\"id\": \"damaged\", \"job\": ");
+
+    const lines: string[] = [];
+    const after = await queueIn(dir, { ...FAST, logger: createJsonLogger((line) => lines.push(line)) });
+    const seen: string[] = [];
+    after.start(async ({ message }) => {
+      seen.push(message.job.message.key);
+    });
+    await eventually(() => seen.length === 2);
+    await after.stop();
+    expect(seen.sort()).toEqual(["u1", "u2"]);
+    expect((await readdir(join(dir, "queue", "dead"))).sort()).toEqual(["damaged.json.unreadable", `${foreign}.unreadable`].sort());
+    expect(lines.map((line) => JSON.parse(line))).toEqual(
+      expect.arrayContaining(
+        [foreign!, "damaged.json"].map((name) =>
+          expect.objectContaining({ level: "error", msg: "queued message cannot be read, moved to dead letters", file: join(dir, "queue", "dead", `${name}.unreadable`) }),
+        ),
+      ),
+    );
+    expect(lines).toHaveLength(2);
+    // The dead letters an operator lists and redrives are the readable ones.
+    expect(await after.deadLetters()).toEqual([]);
+  });
+
+  test("npm start starts anyway, says so once, and answers", async () => {
+    const h = await startHarness();
+    try {
+      await h.restart(() => writeFile(join(h.dataDir, "queue", "0f0e0d0c-sealed-elsewhere.json"), JSON.stringify({ id: "x", job: { v: 1, iv: "AAAA", tag: "AAAA", data: "AAAA" } })));
+      expect(h.logs.filter((line) => line.includes("queued message cannot be read"))).toHaveLength(1);
+      expect((await h.api("GET", "/health")).status).toBe(200);
+      expect((await h.api("POST", "/v1/replicas", { name: "After" })).status).toBe(201);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test("the visibility timeout is longer than the longest answer attempt, so an answer in progress is never handed out again", () => {
+  expect(DEFAULT_QUEUE_OPTIONS.visibilityTimeoutMs).toBeGreaterThan(WORST_CASE_ATTEMPT_MS);
 });

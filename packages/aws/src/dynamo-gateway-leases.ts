@@ -4,6 +4,8 @@ import type { GatewayLeaseClaim, GatewayLeaseStore, GatewayResume } from "@patch
 import { conditional, isConditionFailure, seconds } from "./dynamo-items.ts";
 import type { Item, TableReader } from "./dynamo-items.ts";
 
+/** Every lease in one partition: a listener reads them all in one query instead of trying each integration. */
+const PARTITION = "GATEWAY";
 /**
  * A lease outlives its last holder this long before DynamoDB's TTL may drop it: a session is resumable for
  * minutes only, and a take racing the integration's delete would otherwise leave the item behind for good.
@@ -15,12 +17,11 @@ const resumeOf = (item: Item | undefined): GatewayResume | null => {
   return resume ? { sessionId: resume.sessionId, sequence: Number(resume.sequence), resumeUrl: resume.resumeUrl } : null;
 };
 
-/**
- * Gateway leases live in the integration's partition (`INT#{id}` / `GATEWAY`), so deleting the integration
- * deletes its lease; `GATEWAY` sorts before `INT`, outside the integration's own reads.
- */
+/** The item of an integration's lease (deleted with the integration). */
+export const gatewayLeaseKey = (integrationId: string) => ({ pk: PARTITION, sk: integrationId });
+
 export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: string, table: TableReader): GatewayLeaseStore {
-  const key = (integrationId: string) => ({ pk: `INT#${integrationId}`, sk: "GATEWAY" });
+  const key = gatewayLeaseKey;
 
   return {
     async takeGatewayLease(integrationId, holder, now, until): Promise<GatewayLeaseClaim> {
@@ -40,7 +41,7 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
         return { taken: true, resume: resumeOf(result.Attributes) };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const current = await table.get(key(integrationId).pk, "GATEWAY");
+        const current = await table.get(PARTITION, integrationId);
         return { taken: false, lease: { holder: String(current?.holder ?? ""), until: Number(current?.until ?? 0) } };
       }
     },
@@ -58,6 +59,18 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
           }),
         ),
       );
+    },
+
+    async heldGatewayLeases() {
+      const items = await table.queryAll({
+        KeyConditionExpression: "pk = :pk",
+        FilterExpression: "attribute_exists(holder)",
+        ExpressionAttributeValues: { ":pk": PARTITION },
+        ProjectionExpression: "sk, holder, #until",
+        ExpressionAttributeNames: { "#until": "until" },
+        ConsistentRead: true,
+      });
+      return items.map((item) => ({ integrationId: String(item.sk), holder: String(item.holder), until: Number(item.until) }));
     },
   };
 }

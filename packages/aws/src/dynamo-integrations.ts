@@ -2,6 +2,7 @@ import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, QueryCom
 import type { BatchGetCommandOutput, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, withReplicaDefaults } from "@patchbay/core";
 import type { BotClaim, Integration, IntegrationFilter, IntegrationStore, Platform, Replica, ReplicaStore, SeenChannel, WriteOutcome } from "@patchbay/core";
+import { gatewayLeaseKey } from "./dynamo-gateway-leases.ts";
 import { conditional, isConditionFailure, strip } from "./dynamo-items.ts";
 import type { Item, TableReader } from "./dynamo-items.ts";
 
@@ -413,6 +414,7 @@ export function createIntegrationRecords(
       // The user texts and answers go with the integration, not 7 days later.
       await deletePartition(`DLV#${id}`);
       await deletePartition(`INT#${id}`);
+      await client.send(new DeleteCommand({ TableName, Key: gatewayLeaseKey(id) }));
     },
 
     async rememberChannel(integrationId, channel: SeenChannel) {

@@ -7,8 +7,9 @@
  *   INT#{id}             INT                integration    gsi1: OWNER#{owner}#INT / {createdAt}#{id}; gsi2: INTS / {createdAt}#{id}
  *   INT#{id}             STATS              message_count, last_message_at (no index: 1 write per reply)
  *   INT#{id}             CHAN#{chat}        a chat the bot was seen in
- *   INT#{id}             GATEWAY            which listener instance holds its Discord Gateway connection, until when, the session to resume
  *   BOT#{platform}#{bot} BOT                which integration holds a bot
+ *   GATEWAY              {integration id}   which listener instance holds its Discord Gateway connection, until when;
+ *                                           the session it handed over, to resume
  *   DLV#{int}            {sentAt}#{key}     one platform message: claim, answer, parts sent, outcome;
  *                                           the partition newest-first is the activity log
  *                                           gsi1 (set only once answered): CONV#{int}#{conversation} / {sentAt}#{key}

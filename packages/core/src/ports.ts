@@ -236,6 +236,8 @@ export interface GatewayLeaseStore {
   takeGatewayLease(integrationId: string, holder: string, now: number, until: number): Promise<GatewayLeaseClaim>;
   /** Gives the lease up at once, leaving `resume` for the next holder; false when `holder` no longer held it. */
   releaseGatewayLease(integrationId: string, holder: string, resume: GatewayResume | null): Promise<boolean>;
+  /** The leases held now, live or past their time, in one read (a lease handed over is free and not listed). */
+  heldGatewayLeases(): Promise<(GatewayLease & { integrationId: string })[]>;
 }
 
 /** Everything Patchbay keeps, one single-table store. */

@@ -39,6 +39,20 @@ export function describeGatewayLeaseContract(makeStore: () => Promise<Store>) {
       expect(await store.takeGatewayLease("int_a", "listener-3", T0 + 2 * MINUTE, T0 + 16 * MINUTE)).toEqual({ taken: true, resume: null });
     });
 
+    test("the held leases are read in one go, past their time or not; handed-over ones are free and not listed", async () => {
+      const store = await makeStore();
+      expect(await store.heldGatewayLeases()).toEqual([]);
+      await store.takeGatewayLease("int_a", "listener-1", T0, T0 + 14 * MINUTE);
+      await store.takeGatewayLease("int_b", "listener-2", T0, T0 + MINUTE);
+      await store.takeGatewayLease("int_c", "listener-1", T0, T0 + 14 * MINUTE);
+      await store.releaseGatewayLease("int_c", "listener-1", SESSION);
+      const held = await store.heldGatewayLeases();
+      expect(held.sort((x, y) => x.integrationId.localeCompare(y.integrationId))).toEqual([
+        { integrationId: "int_a", holder: "listener-1", until: T0 + 14 * MINUTE },
+        { integrationId: "int_b", holder: "listener-2", until: T0 + MINUTE },
+      ]);
+    });
+
     test("an unknown lease cannot be released", async () => {
       const store = await makeStore();
       expect(await store.releaseGatewayLease("int_unknown", "listener-1", SESSION)).toBe(false);

@@ -12,6 +12,8 @@
 import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { startFakeDiscordGateway } from "./fake-discord-gateway.ts";
+import type { FakeDiscordGateway, FakeDiscordGatewayOptions } from "./fake-discord-gateway.ts";
 import { dropConnection, readBody, sendJson, sleep, startLoopbackServer } from "./http-helpers.ts";
 
 /** A Discord snowflake id as sent on the wire. */
@@ -312,6 +314,8 @@ export interface FakeDiscordOptions {
   contentLengthUnit?: "codepoint" | "utf16";
   /** Per-route buckets reported in X-RateLimit-* headers; `enforce` answers 429 when exhausted. */
   rateLimit?: { limit?: number; windowMs?: number; enforce?: boolean };
+  /** The Gateway's timings (heartbeat interval, session timeout…). */
+  gateway?: FakeDiscordGatewayOptions;
 }
 
 /** Handle to a running fake Discord API. */
@@ -330,6 +334,15 @@ export interface FakeDiscord {
   channel(channelId: Snowflake): DiscordChannel | undefined;
   /** Put a message (e.g. from a user) into a channel; returns it. */
   addMessage(channelId: Snowflake, init: Partial<DiscordMessage> & { content: string }): DiscordMessage;
+  /**
+   * A person (or `init.author`) writes a message: stored like {@link addMessage} and dispatched as
+   * MESSAGE_CREATE over the Gateway to every bot that sees the channel (guild members; the DM's bot).
+   */
+  sendMessage(channelId: Snowflake, init: Partial<DiscordMessage> & { content: string }): DiscordMessage;
+  /** The DM channel between an application's bot and a user (default the test user), created on first use. */
+  openDirectMessage(appId: Snowflake, user?: Partial<DiscordUser>): DiscordChannel;
+  /** The Gateway (GET /gateway/bot answers its URL); messages bots post through REST are dispatched on it too. */
+  gateway: FakeDiscordGateway;
   /** Current guild commands of an application. */
   commands(appId: Snowflake, guildId: Snowflake): DiscordApplicationCommand[];
   /** Build (and remember) an interaction like Discord sends it. */
@@ -354,9 +367,28 @@ export interface FakeDiscord {
   /** Make the next `times` (default 1) matching calls fail. */
   failNext(matcher: RouteMatcher, failure: DiscordFailure, times?: number): void;
   clearFailures(): void;
+  /**
+   * Uploads a file to a channel as a user's attachment: the attachment object to put in a message's
+   * `attachments`, with a signed CDN `url` this server serves (the fake's origin stands in for cdn.discordapp.com).
+   */
+  addAttachment(channelId: Snowflake, init: { filename: string; content_type: string; bytes: Uint8Array; width?: number; height?: number }): DiscordAttachment;
+  /** Every CDN request for an attachment, in order. */
+  cdnDownloads: { path: string; status: number }[];
   /** Forget calls, deliveries and faults (the model stays). */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** An attachment object (https://discord.com/developers/docs/resources/message#attachment-object). */
+export interface DiscordAttachment {
+  id: Snowflake;
+  filename: string;
+  size: number;
+  url: string;
+  proxy_url: string;
+  content_type: string;
+  width?: number;
+  height?: number;
 }
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
@@ -652,6 +684,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   const defaultUser = userObject("1100000000000000001", "tester", { global_name: "Tester" });
   users.set(defaultUser.id, defaultUser);
+  /** DM channel id → the application whose bot is in it. */
+  const dmApps = new Map<Snowflake, Snowflake>();
+  const gateway = await startFakeDiscordGateway(
+    {
+      appByToken: (token) => {
+        const app = appsByToken.get(token);
+        return app ? { id: app.id, flags: app.flags, botUser: clone(app.botUser) } : undefined;
+      },
+      guildsOf: (appId) => [...guilds.values()].filter((guild) => guild.members.has(appId)).map(gatewayGuild),
+    },
+    options.gateway,
+  );
 
   // ---------------------------------------------------------------- model
 
@@ -859,6 +903,62 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   function guildOfChannel(channel: DiscordChannel): GuildState | undefined {
     return channel.guild_id === undefined ? undefined : guilds.get(channel.guild_id);
+  }
+
+  /** GUILD_CREATE's guild: the REST guild with its channels and active threads (gateway-events.mdx "Guild Create"). */
+  function gatewayGuild(guild: GuildState): Record<string, unknown> {
+    const all = guild.channelIds.map((id) => clone(channels.get(id) as DiscordChannel));
+    return {
+      ...guildObject(guild),
+      large: false,
+      member_count: guild.members.size + 1,
+      members: [],
+      voice_states: [],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+      channels: all.filter((c) => !THREAD_TYPES.has(c.type)),
+      threads: all.filter((c) => THREAD_TYPES.has(c.type) && !(c.thread_metadata as { archived?: boolean } | undefined)?.archived),
+    };
+  }
+
+  /** Applications whose bot sees a channel: the guild's members, or the DM's bot. */
+  function watchersOf(channel: DiscordChannel): Snowflake[] {
+    const guild = guildOfChannel(channel);
+    if (guild) return [...guild.members];
+    const dmApp = dmApps.get(channel.id);
+    return dmApp ? [dmApp] : [];
+  }
+
+  /** MESSAGE_CREATE/UPDATE's message: the message with the extra fields of gateway-events.mdx "Message Create". */
+  function gatewayMessage(message: DiscordMessage): Record<string, unknown> {
+    const channel = channels.get(message.channel_id);
+    const guildId = channel?.guild_id;
+    const member = { roles: [], joined_at: isoTime(Date.now()), deaf: false, mute: false, flags: 0, pending: false, premium_since: null, nick: null, avatar: null, banner: null, communication_disabled_until: null };
+    return {
+      ...clone(message),
+      ...(channel ? { channel_type: channel.type } : {}),
+      ...(guildId !== undefined ? { guild_id: guildId, ...(message.webhook_id === undefined ? { member } : {}) } : {}),
+    };
+  }
+
+  function dispatchToWatchers(channelId: Snowflake, t: string, d: unknown): void {
+    const channel = channels.get(channelId);
+    if (!channel) return;
+    for (const appId of watchersOf(channel)) gateway.dispatch(appId, t, d);
+  }
+
+  function openDirectMessage(appId: Snowflake, init: Partial<DiscordUser> = {}): DiscordChannel {
+    requireApp(appId);
+    const user = init.id ? { ...userObject(init.id, init.username ?? `user${init.id.slice(-4)}`), ...init } : clone(defaultUser);
+    rememberUser(user);
+    const existing = [...dmApps.entries()].find(([channelId, owner]) => owner === appId && (channels.get(channelId)?.recipients as DiscordUser[] | undefined)?.[0]?.id === user.id);
+    if (existing) return clone(channels.get(existing[0]) as DiscordChannel);
+    const channel: DiscordChannel = { id: snowflake(), type: 1, flags: 0, last_message_id: null, recipients: [clone(user)] };
+    channels.set(channel.id, channel);
+    dmApps.set(channel.id, appId);
+    return clone(channel);
   }
 
   function rememberUser(user: DiscordUser): void {
@@ -1719,6 +1819,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const stored: StoredMessage = { message, authorKey, ephemeral: false, createdAt: now };
     if (nonce !== undefined && nonce !== null) stored.nonce = String(nonce);
     storeMessage(stored);
+    // Discord sends a bot its own messages too (gateway.mdx: they keep their content whatever the intents).
+    dispatchToWatchers(channel.id, "MESSAGE_CREATE", gatewayMessage(message));
     return { status: 200, body: clone(message) };
   }
 
@@ -1786,6 +1888,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     stored.message.flags |= HAS_THREAD;
     const { member: _member, ...threadInMessage } = thread;
     stored.message.thread = clone(threadInMessage);
+    // "fires a Thread Create and a Message Update Gateway event" (channel.mdx "Start Thread from Message").
+    dispatchToWatchers(channel.id, "THREAD_CREATE", { ...clone(thread), newly_created: true });
+    dispatchToWatchers(channel.id, "MESSAGE_UPDATE", gatewayMessage(stored.message));
     return { status: 201, body: clone(thread) };
   }
 
@@ -1941,6 +2046,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   function route(name: string, method: string, template: string, auth: boolean, handler: RouteDef["handler"], major?: string): void {
     routes.push({ name, method, ...compileRoute(template), auth, handler, ...(major ? { major } : {}) });
   }
+  route("getGateway", "GET", "/gateway", false, () => ({ status: 200, body: { url: gateway.url } }));
+  route("getGatewayBot", "GET", "/gateway/bot", true, (ctx) => ({
+    status: 200,
+    body: {
+      url: gateway.url,
+      shards: 1,
+      session_start_limit: { total: 1000, remaining: Math.max(0, 1000 - gateway.identifies((ctx.app as AppState).id)), reset_after: 86_400_000, max_concurrency: 1 },
+    },
+  }));
   route("getCurrentApplication", "GET", "/applications/@me", true, (ctx) => ({ status: 200, body: applicationObject(ctx.app as AppState) }));
   route("editCurrentApplication", "PATCH", "/applications/@me", true, editCurrentApplication);
   route("getGuild", "GET", "/guilds/{guild_id}", true, getGuild, "guild_id");
@@ -2090,6 +2204,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   async function handleRequest(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const raw = await readBody(req);
+    if (url.pathname.startsWith("/attachments/") && req.method === "GET") {
+      serveAttachment(url, res);
+      return;
+    }
     const prefix = /^\/api(?:\/v\d+)?(?=\/|$)/.exec(url.pathname);
     const path = prefix ? url.pathname.slice(prefix[0].length) || "/" : url.pathname;
     const headers: Record<string, string> = {};
@@ -2182,6 +2300,44 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     send(res, call, { ...answer, headers: { ...limitHeaders, ...answer.headers } });
   }
 
+  const attachments = new Map<string, Uint8Array>();
+  const cdnDownloads: FakeDiscord["cdnDownloads"] = [];
+
+  /** CDN links carry ex (expiry, hex seconds), is (issued) and hm (signature); the fake's signature is the attachment id. */
+  function addAttachment(channelId: Snowflake, init: { filename: string; content_type: string; bytes: Uint8Array; width?: number; height?: number }): DiscordAttachment {
+    const id = snowflake();
+    const path = `/attachments/${channelId}/${id}/${encodeURIComponent(init.filename)}`;
+    const issued = Math.floor(Date.now() / 1000);
+    const query = `?ex=${(issued + 86_400).toString(16)}&is=${issued.toString(16)}&hm=${id}&`;
+    attachments.set(path, init.bytes);
+    return {
+      id,
+      filename: init.filename,
+      size: init.bytes.length,
+      url: `${server.origin}${path}${query}`,
+      proxy_url: `${server.origin}${path}${query}`,
+      content_type: init.content_type,
+      ...(init.width !== undefined ? { width: init.width } : {}),
+      ...(init.height !== undefined ? { height: init.height } : {}),
+    };
+  }
+
+  /** Like Discord's CDN, an attachment link without its valid signature or past its expiry is refused. */
+  function serveAttachment(url: URL, res: ServerResponse): void {
+    const bytes = attachments.get(url.pathname);
+    const id = url.pathname.split("/")[3];
+    const expired = Number.parseInt(url.searchParams.get("ex") ?? "0", 16) * 1000 < Date.now();
+    const signed = bytes !== undefined && url.searchParams.get("hm") === id && !expired;
+    cdnDownloads.push({ path: url.pathname, status: signed ? 200 : 404 });
+    if (!signed) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("This content is no longer available.");
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) });
+    res.end(Buffer.from(bytes));
+  }
+
   const server = await startLoopbackServer(handleRequest);
   for (const app of options.applications ?? []) addApplication(app);
   for (const guild of options.guilds ?? []) addGuild(guild);
@@ -2189,6 +2345,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   return {
     url: `${server.origin}/api/v${apiVersion}`,
     origin: server.origin,
+    addAttachment,
+    cdnDownloads,
     addApplication,
     application(appId) {
       return snapshotApp(requireApp(appId));
@@ -2206,6 +2364,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return channel ? clone(channel) : undefined;
     },
     addMessage,
+    sendMessage(channelId, init) {
+      const message = addMessage(channelId, init);
+      dispatchToWatchers(channelId, "MESSAGE_CREATE", gatewayMessage(message));
+      return message;
+    },
+    openDirectMessage,
+    gateway,
     commands(appId, guildId) {
       return clone(guilds.get(guildId)?.commands.get(appId) ?? []);
     },
@@ -2257,8 +2422,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       faults.length = 0;
       buckets.clear();
     },
-    close() {
-      return server.close();
+    async close() {
+      await gateway.close();
+      await server.close();
     },
   };
 }

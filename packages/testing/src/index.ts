@@ -32,6 +32,7 @@ export type { FakeSlack, FakeSlackOptions, SlackAppInstall, SlackChannel, SlackE
 export type { SocketModeConnection, SocketModeEnvelope, SocketPushOptions, SocketPushResult } from "./fake-slack-socket-mode.ts";
 export { ed25519PublicKeyHex, messageCommand, signDiscordRequest, slashCommand, startFakeDiscord } from "./fake-discord.ts";
 export type { DiscordInteraction, DiscordMessage, FakeDiscord, FakeDiscordApplication, FakeDiscordGuild } from "./fake-discord.ts";
+export type { FakeDiscordGateway, FakeDiscordGatewayOptions, GatewayConnection, GatewayEvent, GatewaySession } from "./fake-discord-gateway.ts";
 export { startFakeAnthropic } from "./fake-anthropic.ts";
 export type { AnthropicFailure, AnthropicMessage, AnthropicRequest, FakeAnthropic, FakeAnthropicOptions, FakeAnthropicReplyFn } from "./fake-anthropic.ts";
 export { startFakeBedrock } from "./fake-bedrock.ts";

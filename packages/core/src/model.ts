@@ -169,4 +169,8 @@ export type IgnoreReason =
   /** A kind of event Patchbay does not act on (a Telegram callback query, a Slack app_home_opened). */
   | "unsupported_event"
   /** Verified JSON whose shape Patchbay does not expect (a field of another type); the detail names it. */
-  | "unexpected_payload";
+  | "unexpected_payload"
+  /** A Discord interaction older than its token's 15 minutes: a replay, or one no answer can reach any more. */
+  | "expired_interaction"
+  /** A Discord interaction from a server other than the integration's (the application is installed in several). */
+  | "guild_not_allowed";

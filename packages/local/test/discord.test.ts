@@ -259,6 +259,32 @@ describe("interactions", () => {
     expect(h.discord.interactionMessages(interaction.token).filter((m) => m.kind === "edit" || m.kind === "followup")).toHaveLength(1);
   });
 
+  test("an interaction older than its token's 15 minutes, freshly signed, is not answered: refused and logged as expired_interaction", async () => {
+    const c = await connect();
+    const before = h.openai.requests.length;
+    const stale = ask(c, "from long ago", c.general, { ageMs: 16 * 60 * 1000 });
+    const response = await h.discord.deliverInteraction(c.app.id, stale);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/too old/) } });
+    const [event] = await events(c);
+    expect(event).toMatchObject({ type: "ignored", reason: "expired_interaction", detail: expect.stringMatching(/older than its token's 15 minutes/) });
+    // Within its 15 minutes, the same kind of interaction is answered.
+    await h.discord.deliverInteraction(c.app.id, ask(c, "recent", c.general, { ageMs: 60 * 1000 }));
+    await eventually(async () => (await events(c))[0]?.type === "replied");
+    expect(h.openai.requests.slice(before).map((r) => r.lastUserText)).toEqual(["recent"]);
+  });
+
+  test("an interaction from another server the application is installed in is refused and logged as guild_not_allowed", async () => {
+    const c = await connect();
+    const elsewhere = h.discord.addGuild({ name: "Elsewhere", channels: [{ name: "general", type: 0 }], members: [c.app.id] });
+    const before = h.openai.requests.length;
+    const interaction = h.discord.createInteraction(c.app.id, { data: slashCommand("hello from elsewhere"), guild_id: elsewhere.id, channel_id: elsewhere.channels[0]!.id });
+    const response = await h.discord.deliverInteraction(c.app.id, interaction);
+    expect(await response.json()).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/this server/) } });
+    expect(await events(c)).toEqual([expect.objectContaining({ type: "ignored", reason: "guild_not_allowed", detail: expect.stringContaining(elsewhere.id) })]);
+    expect(h.openai.requests.length).toBe(before);
+  });
+
   test("an expired interaction token falls back to a channel message with the bot token and a nonce", async () => {
     const c = await connect();
     let release!: () => void;

@@ -4,6 +4,7 @@ import type { Decision, Integration, PlatformEvent } from "@patchbay/core";
 import { describeWebhookDriverContract } from "@patchbay/testing/contracts";
 import { discordWebhookDriver as driver } from "../src/discord/driver.ts";
 import type { DiscordRoute } from "../src/discord/route.ts";
+import { snowflakeTime } from "../src/discord/snowflake.ts";
 import { DISCORD_TEST_BOT, DISCORD_TEST_ROLE, discordDriverCase, discordFixture, discordFixtures, discordIntegration, discordSigner } from "./cases/discord-case.ts";
 
 const RECEIVED_AT = "2026-12-02T10:00:00.000Z";
@@ -13,7 +14,20 @@ const integration = discordIntegration(signer.publicKey);
 
 type DiscordEvent = PlatformEvent<DiscordRoute>;
 
-const parse = (body: unknown, on: Integration = integration): DiscordEvent => driver.parse(body, on, RECEIVED_AT);
+/**
+ * When a body reaches Patchbay: an interaction a second after Discord created it (it is delivered at once,
+ * and one older than its token's 15 minutes is refused), anything else at RECEIVED_AT.
+ */
+const receivedAt = (body: unknown): string => {
+  const id = (body as { id?: unknown; op?: unknown } | null)?.op === undefined ? (body as { id?: unknown } | null)?.id : undefined;
+  return typeof id === "string" && /^[0-9]{15,20}$/.test(id) ? new Date(snowflakeTime(id) + 1000).toISOString() : RECEIVED_AT;
+};
+/** The recorded interactions come from several servers: each is parsed for an integration in its own. */
+const inItsGuild = (body: unknown): Integration => {
+  const guild = (body as { op?: unknown; guild_id?: unknown } | null)?.op === undefined ? (body as { guild_id?: unknown } | null)?.guild_id : undefined;
+  return typeof guild === "string" ? { ...integration, guildId: guild } : integration;
+};
+const parse = (body: unknown, on: Integration = inItsGuild(body)): DiscordEvent => driver.parse(body, on, receivedAt(body));
 const fixture = (name: string) => parse(discordFixture(name));
 const outcome = (event: DiscordEvent, on: Integration = integration) => {
   const decision = decide(on, event);
@@ -298,11 +312,31 @@ describe("acknowledge: each interaction gets the response type Discord accepts f
   });
 
   test("a command the rules refuse → an ephemeral message (4, flags 64) saying why", async () => {
-    const refusal = async (on: Integration, body = discordFixture("command-ask")) => answer(parse(body, on), decide(on, parse(body, on)));
-    expect(await refusal({ ...integration, active: false })).toEqual({ status: 200, body: { type: 4, data: { flags: 64, content: "This assistant is switched off at the moment." } } });
-    expect(await refusal({ ...integration, scope: "none" })).toMatchObject({ body: { type: 4, data: { flags: 64, content: "This assistant is not answering at the moment." } } });
-    expect(await refusal({ ...integration, channelIds: ["1"] })).toMatchObject({ body: { data: { content: "This assistant does not answer in this channel." } } });
-    expect(await refusal(integration, withField("command-ask", ["data", "options"], []))).toMatchObject({ body: { data: { content: "There is no text to answer in that message." } } });
+    const refusal = async (settings: Partial<Integration>, body = discordFixture("command-ask")) => {
+      const on = { ...inItsGuild(body), ...settings };
+      return answer(parse(body, on), decide(on, parse(body, on)));
+    };
+    expect(await refusal({ active: false })).toEqual({ status: 200, body: { type: 4, data: { flags: 64, content: "This assistant is switched off at the moment." } } });
+    expect(await refusal({ scope: "none" })).toMatchObject({ body: { type: 4, data: { flags: 64, content: "This assistant is not answering at the moment." } } });
+    expect(await refusal({ channelIds: ["1"] })).toMatchObject({ body: { data: { content: "This assistant does not answer in this channel." } } });
+    expect(await refusal({}, withField("command-ask", ["data", "options"], []))).toMatchObject({ body: { data: { content: "There is no text to answer in that message." } } });
+  });
+
+  test("an interaction older than its token's 15 minutes, or from another server, → an ephemeral refusal, logged with why", async () => {
+    const body = discordFixture("command-ask") as { id: string; guild_id: string };
+    const created = snowflakeTime(body.id);
+    const at = (ms: number) => driver.parse(body, inItsGuild(body), new Date(created + ms).toISOString());
+    expect(at(15 * 60 * 1000).kind).toBe("message");
+    const stale = unsupportedOf(at(15 * 60 * 1000 + 1));
+    expect(stale).toMatchObject({ reason: "expired_interaction", detail: `interaction created at ${new Date(created).toISOString()}: older than its token's 15 minutes`, logged: { key: `i${body.id}` } });
+    expect(await answer(stale)).toEqual({ status: 200, body: { type: 4, data: { flags: 64, content: "This question is too old to answer; ask again." } } });
+
+    const elsewhere = unsupportedOf(parse(body, { ...integration, guildId: "1457468924290662599" }));
+    expect(elsewhere).toMatchObject({ reason: "guild_not_allowed", detail: `guild_id ${body.guild_id}: this integration answers in guild 1457468924290662599 only` });
+    expect(outcome(elsewhere)).toBe("guild_not_allowed");
+    expect(await answer(elsewhere)).toEqual({ status: 200, body: { type: 4, data: { flags: 64, content: "This assistant does not answer in this server." } } });
+    // A direct message has no server to compare.
+    expect(messageOf(fixture("command-dm")).message.isDirect).toBe(true);
   });
 
   test("another command or an unreadable one → ephemeral; autocomplete → 8 with no choices; a component → 6", async () => {

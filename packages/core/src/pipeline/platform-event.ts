@@ -45,7 +45,8 @@ export type PlatformEvent<Route = unknown> =
    */
   | {
       kind: "unsupported";
-      reason: Extract<IgnoreReason, "unsupported_event" | "unexpected_payload">;
+      /** Discord's refusals of an interaction it cannot or must not answer come as unsupported too. */
+      reason: Extract<IgnoreReason, "unsupported_event" | "unexpected_payload" | "expired_interaction" | "guild_not_allowed">;
       detail: string;
       logged: LoggedMessage;
       /** The body the platform expects in answer, when it expects one (Discord's callback for each interaction type). */

@@ -29,6 +29,8 @@ const REFUSALS: Partial<Record<IgnoreReason, string>> = {
   empty_message: "There is no text to answer in that message.",
   unsupported_event: "This assistant only answers /ask and its message command.",
   unexpected_payload: "This assistant could not read that command.",
+  expired_interaction: "This question is too old to answer; ask again.",
+  guild_not_allowed: "This assistant does not answer in this server.",
 };
 
 const ephemeral = (content: string) => ({ type: CALLBACK.message, data: { content, flags: EPHEMERAL } });

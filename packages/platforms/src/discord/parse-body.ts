@@ -15,5 +15,5 @@ export function parseDiscordBody(body: unknown, integration: Integration, receiv
     return unsupported("unexpected_payload", "body: expected an object", body, receivedAt);
   }
   const record = body as Record<string, unknown>;
-  return Object.hasOwn(record, "op") ? parseDispatch(record, integration, receivedAt) : parseInteraction(record, receivedAt);
+  return Object.hasOwn(record, "op") ? parseDispatch(record, integration, receivedAt) : parseInteraction(record, integration, receivedAt);
 }

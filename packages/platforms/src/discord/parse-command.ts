@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import type { InboundMessage, PlatformEvent } from "@patchbay/core";
+import type { InboundMessage, Integration, PlatformEvent } from "@patchbay/core";
 import { INTERACTION, withInteractionFacts } from "./acknowledge.ts";
 import { interactionKey } from "./delivery-key.ts";
 import { issueDetail } from "../shared/issue-detail.ts";
@@ -17,6 +17,8 @@ type DiscordEvent = PlatformEvent<DiscordRoute>;
 const COMMAND = { chatInput: 1, user: 2, message: 3 } as const;
 const COMMAND_NAME = /^[-_\p{L}\p{N}' ]{1,32}$/u;
 const COMMAND_FACTS = { type: INTERACTION.command, fromComponent: false };
+/** An interaction token answers for 15 minutes (receiving-and-responding.mdx); nothing can answer an older one. */
+const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 
 /** What a command asks: a question (and the message it is about), a payload problem, or not Patchbay's command. */
 type Question = { text: string; targetId: string | null } | { problem: string } | { other: string };
@@ -43,8 +45,8 @@ function questionOf(data: CommandData): Question {
  * In a thread, the parent channel is what channel_ids name and the thread is the conversation; without a
  * guild (the bot's DM, or a user-installed app in a group DM) it is a direct message.
  */
-export function parseCommand(body: Record<string, unknown>, receivedAt: string): DiscordEvent {
-  const refuse = (reason: "unexpected_payload" | "unsupported_event", detail: string) =>
+export function parseCommand(body: Record<string, unknown>, integration: Integration, receivedAt: string): DiscordEvent {
+  const refuse = (reason: Extract<DiscordEvent, { kind: "unsupported" }>["reason"], detail: string) =>
     withInteractionFacts(unsupported(reason, detail, body, receivedAt, interactionKey), COMMAND_FACTS);
   const command = v.safeParse(commandDataSchema, body, { abortEarly: true });
   if (!command.success) return refuse("unexpected_payload", issueDetail("", command.issues[0]));
@@ -56,11 +58,19 @@ export function parseCommand(body: Record<string, unknown>, receivedAt: string):
   const interaction = parsed.output;
   const user = interaction.member?.user ?? interaction.user;
   if (!user) return refuse("unexpected_payload", "member.user: is missing");
+  const createdAtMs = snowflakeTime(interaction.id);
+  // Discord delivers an interaction at once: one older than its token is a replay, and no answer could reach it.
+  if (Date.parse(receivedAt) - createdAtMs > INTERACTION_TOKEN_LIFETIME_MS) {
+    return refuse("expired_interaction", `interaction created at ${new Date(createdAtMs).toISOString()}: older than its token's 15 minutes`);
+  }
+  // One application can be installed in several servers; this integration answers in its own only.
+  if (interaction.guild_id !== undefined && integration.guildId !== null && interaction.guild_id !== integration.guildId) {
+    return refuse("guild_not_allowed", `guild_id ${interaction.guild_id}: this integration answers in guild ${integration.guildId} only`);
+  }
 
   const inThread = interaction.channel !== undefined && THREAD_TYPES.has(interaction.channel.type);
   const chatId = inThread ? (interaction.channel?.parent_id ?? interaction.channel_id) : interaction.channel_id;
   const threadId = inThread ? interaction.channel_id : null;
-  const createdAtMs = snowflakeTime(interaction.id);
   const message: InboundMessage<DiscordRoute> = {
     key: interactionKey(interaction.id),
     conversationId: threadId ?? chatId,

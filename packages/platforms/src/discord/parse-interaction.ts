@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import type { PlatformEvent } from "@patchbay/core";
+import type { Integration, PlatformEvent } from "@patchbay/core";
 import { INTERACTION, PONG, withInteractionFacts } from "./acknowledge.ts";
 import { interactionKey } from "./delivery-key.ts";
 import { issueDetail } from "../shared/issue-detail.ts";
@@ -18,7 +18,7 @@ const NOT_HANDLED: Record<number, string> = {
 };
 
 /** An interaction sent to the Interactions Endpoint URL, normalised; `body` is a JSON object. */
-export function parseInteraction(body: Record<string, unknown>, receivedAt: string): DiscordEvent {
+export function parseInteraction(body: Record<string, unknown>, integration: Integration, receivedAt: string): DiscordEvent {
   // PING is answered before anything else is read: Discord's endpoint check sends little more than the type.
   if (body.type === INTERACTION.ping) return { kind: "handshake", body: PONG };
   const facts = {
@@ -30,7 +30,7 @@ export function parseInteraction(body: Record<string, unknown>, receivedAt: stri
     return withInteractionFacts(unsupported("unexpected_payload", issueDetail("", envelope.issues[0]), body, receivedAt, interactionKey), facts);
   }
   const { type } = envelope.output;
-  if (type === INTERACTION.command) return parseCommand(body, receivedAt);
+  if (type === INTERACTION.command) return parseCommand(body, integration, receivedAt);
   const detail = NOT_HANDLED[type] ?? `an interaction of type ${type}: not handled`;
   return withInteractionFacts(unsupported("unsupported_event", detail, body, receivedAt, interactionKey), facts);
 }

@@ -6,3 +6,4 @@ export * from "./sqs-queue.ts";
 export * from "./secrets-manager-vault.ts";
 export * from "./sqs-visibility.ts";
 export * from "./dead-letters.ts";
+export * from "./emf-metrics.ts";

@@ -9,6 +9,7 @@ import {
   createIdempotencyService,
   createReplicaPreview,
   createResponder,
+  forgettingWrites,
 } from "@patchbay/core";
 import type {
   Clock,
@@ -16,6 +17,7 @@ import type {
   Listener,
   Logger,
   MessageQueue,
+  Metrics,
   Platform,
   PlatformClient,
   PlatformConnector,
@@ -52,6 +54,8 @@ export interface Adapters {
   queue: MessageQueue;
   clock: Clock;
   logger: Logger;
+  /** Outcomes counted for dashboards and alarms (EMF on AWS); none when absent. */
+  metrics?: Metrics;
 }
 
 /** Plain settings, read once by the runtime's composition root. */
@@ -89,7 +93,7 @@ export type Patchbay = ReturnType<typeof createPatchbay>;
 
 /** Patchbay's services wired onto a runtime's adapters: the same code locally and on AWS. */
 export function createPatchbay(adapters: Adapters, settings: Settings) {
-  const { store, vault, queue, clock, logger } = adapters;
+  const { store, vault, queue, clock, logger, metrics } = adapters;
   const { providers, unconfigured } = createModelProviders({
     runtime: settings.modelRuntime,
     openai: { baseUrl: settings.openaiBaseUrl, apiKey: settings.openaiApiKey },
@@ -108,8 +112,10 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
     connectors[module.platform] = module.createConnector(deps);
   }
   const drivers = Object.fromEntries(modules.map((m) => [m.platform, m.driver]));
-  const pipeline = createInboundPipeline({ store, vault, queue, clock, logger, drivers });
-  const integrations = createIntegrationService({ store, vault, clock, logger, connectors, publicUrl: settings.publicUrl, listeners: settings.listeners ?? [] });
+  const pipeline = createInboundPipeline({ store, vault, queue, clock, logger, drivers, metrics });
+  // Writes through the API and the reconciler reach this process's webhooks at once (see the pipeline's cache).
+  const writing = forgettingWrites(store, vault, pipeline.forget);
+  const integrations = createIntegrationService({ ...writing, clock, logger, connectors, publicUrl: settings.publicUrl, listeners: settings.listeners ?? [] });
   const apiKeys = createApiKeyService({ store, clock });
   const retry = settings.retry ?? RETRY_POLICY;
   const responder = createResponder({
@@ -123,6 +129,7 @@ export function createPatchbay(adapters: Adapters, settings: Settings) {
     rateLimitBudgetMs: RATE_LIMIT_BUDGET_MS,
     historyExchanges: HISTORY_EXCHANGES,
     retry,
+    metrics,
   });
   const http: HttpDeps = {
     replicas: createReplicaService({ store, clock, models, defaultModel: settings.defaultModel }),

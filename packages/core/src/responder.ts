@@ -7,6 +7,8 @@ import { isPermanentFailure, nextRetry } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
 import type { Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
 import type { ModelRouter } from "./model-router.ts";
+import { noMetrics } from "./metrics.ts";
+import type { Metrics } from "./metrics.ts";
 import { deliveryRef } from "./ports.ts";
 import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
 import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
@@ -26,6 +28,8 @@ export interface ResponderDeps {
   historyExchanges: number;
   /** The queue's retry policy: it tells which failed attempt is the last. */
   retry: RetryPolicy;
+  /** Answers, failures and their latencies, counted for dashboards and alarms. */
+  metrics?: Metrics;
   /** How long a streamed answer gathers words before it first shows them (default FIRST_UPDATE_DELAY_MS). */
   streamFirstUpdateMs?: number;
 }
@@ -52,7 +56,7 @@ export type Responder = ReturnType<typeof createResponder>;
 
 /** Answers one queued message exactly once: claim, generate (or reuse) the answer, send the parts not yet sent. */
 export function createResponder(deps: ResponderDeps) {
-  const { store, vault, clock, logger } = deps;
+  const { store, vault, clock, logger, metrics = noMetrics } = deps;
 
   /** The model's answer: streamed onto the platform as it is written when `show` is given, else whole. */
   const generate = async (
@@ -112,6 +116,7 @@ export function createResponder(deps: ResponderDeps) {
     // Paused after the message was queued: pausing means no more answers, queued ones included.
     if (!integration.active) {
       await store.recordIgnored(integration.id, job.message, "integration_inactive", new Date(clock.now()).toISOString());
+      metrics.record({ name: "ignored", platform: integration.platform, reason: "integration_inactive" });
       logger.info("message ignored", { integration_id: integration.id, reason: "integration_inactive" });
       return;
     }
@@ -149,6 +154,7 @@ export function createResponder(deps: ResponderDeps) {
     const posted = [...claim.messageIds];
     let text = claim.answer;
     let finalized = new Map<number, string>();
+    let modelLatencyMs: number | null = null;
     if (text === null) {
       const replica = await store.getReplica(integration.owner, integration.replicaId);
       if (!replica) throw new NotFoundError("replica", integration.replicaId);
@@ -169,7 +175,9 @@ export function createResponder(deps: ResponderDeps) {
                 ...(deps.streamFirstUpdateMs !== undefined ? { firstDelayMs: deps.streamFirstUpdateMs } : {}),
               })
           : null;
+        const generating = clock.now();
         const generated = await generate(integration, replica, job, context, client, show);
+        modelLatencyMs = clock.now() - generating;
         text = capAnswer(generated.text);
         finalized = generated.finalized;
       }
@@ -201,6 +209,7 @@ export function createResponder(deps: ResponderDeps) {
     }
     await store.recordReply(integration.id, new Date(clock.now()).toISOString());
     await finish(client, context, posted);
+    metrics.record({ name: "answered", platform: integration.platform, answerLatencyMs: latencyMs(), modelLatencyMs });
     logger.info("replied", { integration_id: integration.id, key: job.message.key, parts: parts.length });
   };
 
@@ -223,7 +232,10 @@ export function createResponder(deps: ResponderDeps) {
         logger.warn("answer attempt failed", { ...fields, error: redactSecrets(error instanceof Error ? error.message : String(error)) });
         // A message another worker holds is not this attempt's failure to record.
         const busy = error instanceof RetryLaterError && error.busy;
-        if (!busy && nextRetry(error, attempt.number, deps.retry).deadLetter) {
+        const final = !busy && nextRetry(error, attempt.number, deps.retry).deadLetter;
+        // Coming back later (held elsewhere, a long rate limit) is not a failed attempt.
+        if (!(error instanceof RetryLaterError)) metrics.record({ name: "failed", platform: job.platform, code: lastError.code, final });
+        if (final) {
           await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
           if (isPermanentFailure(error)) await store.recordError(job.integrationId, lastError).catch(() => undefined);
           logger.error("message sent to dead letters", fields);

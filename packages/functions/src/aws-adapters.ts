@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, createSecretsManagerVault, createSqsQueue } from "@patchbay/aws";
+import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, createEmfMetrics, createSecretsManagerVault, createSqsQueue } from "@patchbay/aws";
 import type { Adapters } from "@patchbay/composition";
 import { createJsonLogger } from "@patchbay/composition/logger";
 import { systemClock } from "@patchbay/core";
@@ -23,6 +23,7 @@ export function createAwsAdapters(config: AwsConfig): Adapters & { sqs: SQSClien
     queue: createSqsQueue(sqs, config.queueUrl),
     clock: systemClock,
     logger: createJsonLogger(),
+    metrics: createEmfMetrics(config.metricsService),
     sqs,
   };
 }

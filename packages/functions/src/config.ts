@@ -9,6 +9,8 @@ export interface AwsConfig {
   secretPrefix: string;
   /** Receives before SQS moves a message to the dead-letter queue. */
   maxReceives: number;
+  /** Names the stage in its metrics (the `service` dimension): `<app>-<stage>`. */
+  metricsService: string;
   settings: Settings;
 }
 
@@ -64,6 +66,7 @@ export function readAwsConfig(): AwsConfig {
     queueUrl: link("ResponderQueue").url,
     secretPrefix: link("TenantSecrets").prefix,
     maxReceives: checkMaxReceives(settings.maxReceives),
+    metricsService: `${Resource.App.name}-${Resource.App.stage}`,
     settings: {
       publicUrl: checkPublicUrl(settings.publicUrl),
       telegramApiUrl: settings.telegramApiUrl,

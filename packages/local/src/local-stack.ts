@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
 import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, ensureTable } from "@patchbay/aws";
 import { systemClock } from "@patchbay/core";
-import type { Clock, Listener, Logger, ReplicaModel, Store, TokenVault } from "@patchbay/core";
+import type { Clock, Listener, Logger, Metrics, ReplicaModel, Store, TokenVault } from "@patchbay/core";
 import { createPatchbay } from "@patchbay/composition";
 import { createApp } from "@patchbay/http";
 import type { LocalConfig } from "./config.ts";
@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   reconcileIntervalMs?: number;
   /** Extra model providers by name (tests). */
   models?: Record<string, ReplicaModel>;
+  /** Where outcomes are counted (tests look at them; nothing keeps them locally). */
+  metrics?: Metrics;
   /** Interposes on the store (tests hold a call at a chosen point to order a race). */
   wrapStore?: (store: Store) => Store;
   /**
@@ -81,7 +83,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await secureDataDir(config.dataDir);
 
   const patchbay = createPatchbay(
-    { store, idempotency: createDynamoIdempotencyStore(client, LOCAL_TABLE_NAME), vault, queue, clock, logger },
+    { store, idempotency: createDynamoIdempotencyStore(client, LOCAL_TABLE_NAME), vault, queue, clock, logger, metrics: options.metrics },
     { ...config, listeners, models: options.models, ...(options.queue?.retry ? { retry: options.queue.retry } : {}) },
   );
   const { apiKeys, responder, reconciler } = patchbay;

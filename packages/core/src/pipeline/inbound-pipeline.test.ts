@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { PatchbayError } from "../errors.ts";
 import type { InboundMessage, Integration, ReplyJob } from "../model.ts";
+import type { MetricEvent } from "../metrics.ts";
 import type { EnqueueOptions, Logger, SeenChannel, Store } from "../ports.ts";
 import { createInboundPipeline } from "./inbound-pipeline.ts";
 import type { PlatformEvent } from "./platform-event.ts";
@@ -79,8 +80,14 @@ function setup(records: Partial<Integration> = {}) {
   const remembered: SeenChannel[] = [];
   const enqueued: { job: ReplyJob; options: EnqueueOptions }[] = [];
   const logs: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+  const metrics: MetricEvent[] = [];
+  const reads = { integration: 0 };
+  let stored: Integration = { ...integration, ...records };
   const store = {
-    getIntegration: async (id: string) => (id === integration.id ? { ...integration, ...records } : undefined),
+    getIntegration: async (id: string) => {
+      reads.integration++;
+      return id === integration.id ? stored : undefined;
+    },
     recordIgnored: async (_id: string, logged: { key: string }, reason: string, _at: string, detail?: string) => {
       ignored.push({ key: logged.key, reason, detail });
     },
@@ -98,6 +105,7 @@ function setup(records: Partial<Integration> = {}) {
     clock: { now: () => now, sleep: async () => undefined },
     logger,
     drivers: { telegram: toyDriver },
+    metrics: { record: (event) => void metrics.push(event) },
   });
   const post = (body: string, { platform = "telegram", id = integration.id, secret = "s3cret" } = {}) =>
     pipeline.handleWebhook(new Request("http://x/", { method: "POST", body, headers: { "x-secret": secret } }), {
@@ -105,7 +113,8 @@ function setup(records: Partial<Integration> = {}) {
       integrationId: id,
       requestId: "req_1",
     });
-  return { post, ignored, remembered, enqueued, logs, pipeline, advance: (ms: number) => (now += ms) };
+  const change = (fields: Partial<Integration>) => (stored = { ...stored, ...fields });
+  return { post, ignored, remembered, enqueued, logs, metrics, reads, change, pipeline, advance: (ms: number) => (now += ms) };
 }
 
 const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as PatchbayError);
@@ -189,5 +198,42 @@ describe("the inbound pipeline", () => {
     expect((await pipeline.ingestBody(integration, { say: "hi", direct: true })).decision).toEqual({ answer: true });
     expect(ignored.map((i) => i.reason)).toEqual(["own_message"]);
     expect(enqueued).toHaveLength(1);
+  });
+
+  test("each message is counted once by outcome: received, ignored and why; refusals and handshakes are not", async () => {
+    const { post, pipeline, metrics } = setup();
+    await post('{"say":"hello","direct":true}');
+    await post('{"say":"just chatting"}');
+    await post('{"say":{"nested":true}}');
+    await post('{"hello":true}');
+    await failure(post('{"say":"hi"}', { secret: "guess" }));
+    await failure(post("{not json"));
+    await pipeline.ingest(integration, { kind: "message", message: message("hi", false), sender: "self", addressed: true });
+    expect(metrics).toEqual([
+      { name: "received", platform: "telegram", ignored: null },
+      { name: "received", platform: "telegram", ignored: "not_addressed" },
+      { name: "received", platform: "telegram", ignored: "unexpected_payload" },
+      { name: "received", platform: "telegram", ignored: "own_message" },
+    ]);
+  });
+
+  test("webhooks are answered from a copy of the integration for its interval; a write in this process reaches the next one at once", async () => {
+    const { post, reads, change, pipeline, enqueued, ignored, advance } = setup();
+    await post('{"say":"one","direct":true}');
+    await post('{"say":"two","direct":true}');
+    expect(reads.integration).toBe(1);
+    // Paused in another process: this one answers from its copy until the interval ends.
+    change({ active: false });
+    await post('{"say":"three","direct":true}');
+    expect(enqueued).toHaveLength(3);
+    advance(5000);
+    await post('{"say":"four","direct":true}');
+    expect(ignored.map((i) => i.key)).toEqual(["k-four"]);
+    // Resumed through this process's API: its write forgets the copy.
+    change({ active: true });
+    pipeline.forget(integration.id);
+    await post('{"say":"five","direct":true}');
+    expect(enqueued.map((e) => e.job.message.text)).toEqual(["one", "two", "three", "five"]);
+    expect(reads.integration).toBe(3);
   });
 });

@@ -1,7 +1,10 @@
 import { NotFoundError, PatchbayError, UnauthorizedError } from "../errors.ts";
 import type { Integration, Platform, ReplyJob } from "../model.ts";
+import type { Metrics } from "../metrics.ts";
+import { noMetrics } from "../metrics.ts";
 import type { Clock, Logger, MessageQueue, SeenChannel, Store, TokenVault } from "../ports.ts";
 import { decide } from "./decide.ts";
+import { createIntegrationCache } from "./integration-cache.ts";
 import type { Decision } from "./decide.ts";
 import type { PlatformEvent } from "./platform-event.ts";
 import { readBodyCapped } from "./read-body.ts";
@@ -22,6 +25,9 @@ export interface InboundPipelineDeps {
   clock: Clock;
   logger: Logger;
   drivers: Partial<Record<Platform, AnyWebhookDriver>>;
+  metrics?: Metrics;
+  /** How long webhooks are answered from a copy of their integration (default INTEGRATION_CACHE_TTL_MS). */
+  integrationCacheTtlMs?: number;
 }
 
 export interface WebhookTarget {
@@ -45,8 +51,9 @@ export type InboundPipeline = ReturnType<typeof createInboundPipeline>;
  * and normalise, decide, record or enqueue, acknowledge. Long polling, Socket Mode and the Discord Gateway
  * enter at `ingest` with an event they carried; webhooks enter at `handleWebhook` with the raw request.
  */
-export function createInboundPipeline({ store, vault, queue, clock, logger, drivers }: InboundPipelineDeps) {
+export function createInboundPipeline({ store, vault, queue, clock, logger, drivers, metrics = noMetrics, integrationCacheTtlMs }: InboundPipelineDeps) {
   const seenChats = new Map<string, number>();
+  const integrations = createIntegrationCache({ store, vault, clock, ttlMs: integrationCacheTtlMs });
 
   const remember = async (integrationId: string, chat: SeenChannel) => {
     const key = `${integrationId}:${chat.id}`;
@@ -77,6 +84,7 @@ export function createInboundPipeline({ store, vault, queue, clock, logger, driv
       if (event.kind !== "handshake") {
         const logged = event.kind === "message" ? event.message : event.logged;
         await store.recordIgnored(integration.id, logged, decision.reason, at, decision.detail);
+        metrics.record({ name: "received", platform: integration.platform, ignored: decision.reason });
       }
       logger.info("message ignored", { integration_id: integration.id, reason: decision.reason, ...(decision.detail ? { detail: decision.detail } : {}) });
       return decision;
@@ -93,6 +101,7 @@ export function createInboundPipeline({ store, vault, queue, clock, logger, driv
       groupId: `${integration.id}:${event.message.conversationId}`,
       dedupeId: `${integration.id}:${event.message.key}`,
     });
+    metrics.record({ name: "received", platform: integration.platform, ignored: null });
     return decision;
   };
 
@@ -107,22 +116,25 @@ export function createInboundPipeline({ store, vault, queue, clock, logger, driv
   return {
     ingest,
     ingestBody,
+    /** Forgets the cached copy of an integration written in this process (see `forgettingWrites`). */
+    forget: integrations.forget,
 
     /** Answers a platform's POST; throws the PatchbayError the HTTP layer turns into 401, 404, 400 or 413. */
     async handleWebhook(request: Request, target: WebhookTarget): Promise<Response> {
       const driver = drivers[target.platform as Platform];
       if (!driver) return refuse(new NotFoundError("webhook platform", target.platform), target);
-      const integration = await store.getIntegration(target.integrationId);
-      if (!integration || integration.platform !== driver.platform) {
+      const cached = await integrations.get(target.integrationId);
+      if (!cached || cached.integration.platform !== driver.platform) {
         return refuse(new NotFoundError("integration", target.integrationId), target);
       }
+      const { integration } = cached;
       const body = await readBodyCapped(request, driver.maxBodyBytes);
       const verified = await driver.verify(
         { body, headers: request.headers },
         {
           integration,
           secrets: async () => {
-            const bundle = await vault.get(integration.id);
+            const bundle = await cached.secrets();
             return bundle ? driver.readSecrets(bundle) : null;
           },
           nowMs: clock.now(),

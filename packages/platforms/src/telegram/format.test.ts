@@ -96,12 +96,15 @@ function expectReassembles(original: string, parts: readonly string[]): void {
     if (last) variants.push(lines.slice(0, -1).join("\n"));
     if (first && last && lines.length > 2) variants.push(lines.slice(1, -1).join("\n"));
     // A part that starts mid-line with text that looks like block syntax (`> `, `# `, `- `…) gets a backslash.
-    return [...variants, ...variants.filter((core) => core.startsWith("\\")).map((core) => core.slice(1))];
+    const unescaped = [...variants, ...variants.filter((core) => core.startsWith("\\")).map((core) => core.slice(1))];
+    // Formatting cut in two is reopened at the start of a part and closed at its end.
+    return unescaped.flatMap((core) => withoutAddedMarks(core));
   });
   // Besides whitespace and fence lines, the splitter may drop what renders to nothing at a line start
   // (e.g. a bare `>` quote marker that cannot share a part with its content under a tiny limit).
   const gapOk = (from: number, to: number): boolean => {
-    const gap = original.slice(from, to);
+    // Closing marks of formatting that the previous part closed itself are not repeated.
+    const gap = original.slice(from, to).replace(/^\s*(?:[*_~`]|\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+"[^"]*")?\))+/, "");
     if (GAP.test(gap)) return true;
     const rest = gap.replace(/^[ \t]*(?:`{3,}|~{3,})[^\n]*$/gm, "");
     const lead = /^\s*/.exec(rest)![0];
@@ -126,6 +129,27 @@ function expectReassembles(original: string, parts: readonly string[]): void {
     return false;
   };
   expect(matches(0, 0), `parts do not reassemble; stuck at part ${furthest}: ${JSON.stringify(parts[furthest])}`).toBe(true);
+}
+
+/** `core` without some of the marks a split may have added: openers at its start, closers at its end. */
+function withoutAddedMarks(core: string): string[] {
+  const leading = /^(?:[*_~`]|!?\[)*/.exec(core)![0];
+  const closers: string[] = [];
+  for (let rest = core; ; ) {
+    const closer = /(?:[*_~`]|\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+"[^"]*")?\))$/.exec(rest);
+    if (closer === null || closer[0].length === rest.length) break;
+    closers.push(closer[0]);
+    rest = rest.slice(0, -closer[0].length);
+  }
+  const out: string[] = [];
+  for (let open = 0; open <= leading.length; open++) {
+    let end = core.length;
+    for (let close = 0; close <= closers.length; close++) {
+      if (close > 0) end -= closers[close - 1]!.length;
+      if (end > open) out.push(core.slice(open, end));
+    }
+  }
+  return out;
 }
 
 function expectGoodParts(original: string, parts: readonly string[], limit: number): void {

@@ -1,6 +1,6 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { createSqsDeadLetterSender, createSqsVisibility } from "@patchbay/aws";
-import { createPatchbay } from "@patchbay/composition";
+import { WORST_CASE_ATTEMPT_MS, createPatchbay } from "@patchbay/composition";
 import { RETRY_POLICY, nextRetry } from "@patchbay/core";
 import type { ReplyJob, RetryPolicy } from "@patchbay/core";
 import { createAwsAdapters } from "./aws-adapters.ts";
@@ -26,32 +26,60 @@ const sendToDeadLetters = createSqsDeadLetterSender(adapters.sqs, link("DeadLett
 
 const attemptOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount);
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = async (event: SQSEvent, context: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> => {
   const inWork = new Set(event.Records.map((r) => r.receiptHandle));
   const keepInWork = () => setVisibility([...inWork], IN_FLIGHT_VISIBILITY_MS).catch(() => undefined);
   await keepInWork();
   const heartbeat = setInterval(keepInWork, HEARTBEAT_MS);
   try {
-    return await processBatch(
-      event.Records,
-      async (record) => {
+    return await processBatch(event.Records, {
+      handle: async (record) => {
         try {
           await answer(record);
         } finally {
           inWork.delete(record.receiptHandle);
         }
       },
-      (record, error) => {
+      onFailure: (record, error) => {
         const step = nextRetry(error, attemptOf(record), retry);
         // Only a failed hand-over to the dead-letter queue gets here giving up: SQS's own redrive takes it next.
         return setVisibility([record.receiptHandle], step.deadLetter ? 0 : step.delayMs);
       },
-      RECORD_CONCURRENCY,
-    );
+      canStart: () => context.getRemainingTimeInMillis() > WORST_CASE_ATTEMPT_MS,
+      handBack: async (untried) => {
+        untried.flat().forEach((record) => inWork.delete(record.receiptHandle));
+        return handBack(untried);
+      },
+      concurrency: RECORD_CONCURRENCY,
+    });
   } finally {
     clearInterval(heartbeat);
   }
 };
+
+/**
+ * Records this invocation did not start, given back at once. SQS counts every receive toward its redrive to
+ * the dead letters, tried or not: a chat whose next receive would be past that limit goes back as fresh
+ * copies (in order, behind what the chat has queued since) so that nothing reaches the dead letters untried.
+ * The copies are this batch's successes; the rest are its failures, visible again now.
+ */
+async function handBack(untried: SQSRecord[][]): Promise<SQSRecord[]> {
+  const giveBack: SQSRecord[] = [];
+  for (const chat of untried) {
+    if (!chat.some((record) => Number(record.attributes.ApproximateReceiveCount) >= config.maxReceives)) {
+      giveBack.push(...chat);
+      continue;
+    }
+    for (const record of chat) {
+      await adapters.queue.enqueue(JSON.parse(record.body) as ReplyJob, {
+        groupId: record.attributes.MessageGroupId ?? record.messageId,
+        dedupeId: `${record.messageId}:again`,
+      });
+    }
+  }
+  await setVisibility(giveBack.map((record) => record.receiptHandle), 0);
+  return giveBack;
+}
 
 /** One record: answered, or — when core's policy gives up — handed to the dead-letter queue and done. */
 async function answer(record: SQSRecord): Promise<void> {

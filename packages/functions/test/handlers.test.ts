@@ -4,6 +4,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, SQSBat
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createDocumentClient, createDynamoStore, ensureTable } from "@patchbay/aws";
+import { WORST_CASE_ATTEMPT_MS } from "@patchbay/composition";
 import { createApiKeyService, systemClock } from "@patchbay/core";
 import { startEmbeddedDynamo } from "@patchbay/local";
 import type { EmbeddedDynamo } from "@patchbay/local";
@@ -26,6 +27,8 @@ type Handler<E, R> = (event: E, context?: unknown) => Promise<R>;
 let api: Handler<unknown, APIGatewayProxyResultV2>;
 let telegramIngress: Handler<unknown, APIGatewayProxyResultV2>;
 let responder: Handler<unknown, SQSBatchResponse>;
+/** A fresh 90 s invocation's Lambda context: time for any attempt. */
+const ROOMY = { getRemainingTimeInMillis: () => 90_000 };
 
 beforeAll(async () => {
   // The handlers' SDK clients sign with the environment's credentials (below), so the emulator accepts those.
@@ -45,6 +48,7 @@ beforeAll(async () => {
       slackApiUrl: "https://slack.invalid/api/",
       discordApiUrl: "https://discord.invalid/api/v10",
       openaiBaseUrl: "https://openai.invalid/v1",
+      anthropicBaseUrl: "https://anthropic.invalid",
       defaultModel: "echo",
       maxReceives: 5,
     },
@@ -143,7 +147,7 @@ describe("Lambda handlers on real-shaped events", () => {
     } as never);
     let ok: SQSBatchResponse;
     try {
-      ok = await responder(sqsEvent([{ id: "r1", body: message!.MessageBody, groupId: message!.MessageGroupId! }]));
+      ok = await responder(sqsEvent([{ id: "r1", body: message!.MessageBody, groupId: message!.MessageGroupId! }]), ROOMY);
     } finally {
       spy.mockRestore();
     }
@@ -163,6 +167,7 @@ describe("Lambda handlers on real-shaped events", () => {
         { id: "f2", body: job("u2002", "second"), groupId: "g-77" },
         { id: "o1", body: job("u2003", "other chat"), groupId: "g-88", receiveCount: 2 },
       ]),
+      ROOMY,
     );
     expect(batch.batchItemFailures).toEqual([{ itemIdentifier: "f1" }]);
     const visibility = sqs.mock.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input);
@@ -182,7 +187,7 @@ describe("Lambda handlers on real-shaped events", () => {
     const body = JSON.stringify({ ...parsed, message: { ...parsed.message, key: "u3001", text: "after revocation" } });
     telegram.failNext("sendMessage", { kind: "error", status: 401, description: "Unauthorized" });
     const calls = sqs.mock.commandCalls(SendMessageCommand).length;
-    const batch = await responder(sqsEvent([{ id: "d1", body, groupId: "g-77" }]));
+    const batch = await responder(sqsEvent([{ id: "d1", body, groupId: "g-77" }]), ROOMY);
     expect(batch).toEqual({ batchItemFailures: [] });
     expect(sqs.mock.commandCalls(SendMessageCommand).slice(calls).map((c) => c.args[0].input)).toEqual([
       { QueueUrl: DLQ_URL, MessageBody: body, MessageGroupId: "g-77", MessageDeduplicationId: "d1" },
@@ -192,10 +197,43 @@ describe("Lambda handlers on real-shaped events", () => {
     expect(json(await callApi("GET", `/v1/integrations/${integrationId}`)).last_error).toMatchObject({ code: "INVALID_CREDENTIALS" });
   });
 
+  test("responder: with less time left than an attempt can take, no record starts; they go back at once, and a chat at its last receive as fresh copies", async () => {
+    const parsed = JSON.parse(sqs.sent[0]!.MessageBody!);
+    const body = (key: string) => JSON.stringify({ ...parsed, message: { ...parsed.message, key, text: key } });
+    const answered = telegram.sentMessages(token).length;
+    const sends = sqs.mock.commandCalls(SendMessageCommand).length;
+    // Time for the first record only: every later check finds less left than WORST_CASE_ATTEMPT_MS.
+    const remaining = [90_000];
+    const context = { getRemainingTimeInMillis: () => remaining.shift() ?? WORST_CASE_ATTEMPT_MS - 1 };
+    const batch = await responder(
+      sqsEvent([
+        { id: "t1", body: body("u4001"), groupId: "g-1" },
+        { id: "t2", body: body("u4002"), groupId: "g-1" },
+        // Received for the fifth time (maxReceives): one more receive and SQS would dead-letter it untried.
+        { id: "t3", body: body("u4003"), groupId: "g-2", receiveCount: 5 },
+        { id: "t4", body: body("u4004"), groupId: "g-2", receiveCount: 2 },
+      ]),
+      context,
+    );
+    expect(telegram.sentMessages(token).slice(answered).map((m) => m.text)).toEqual(["[echo — development model, no AI] u4001"]);
+    expect(batch.batchItemFailures).toEqual([{ itemIdentifier: "t2" }]);
+    const visibility = sqs.mock.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input);
+    expect(visibility.at(-1)).toEqual({ QueueUrl: QUEUE_URL, Entries: [{ Id: "0", ReceiptHandle: "rh-t2", VisibilityTimeout: 0 }] });
+    expect(sqs.mock.commandCalls(SendMessageCommand).slice(sends).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, MessageBody: body("u4003"), MessageGroupId: "g-2", MessageDeduplicationId: "t3:again" },
+      { QueueUrl: QUEUE_URL, MessageBody: body("u4004"), MessageGroupId: "g-2", MessageDeduplicationId: "t4:again" },
+    ]);
+    // Never attempted: nothing about them in the activity log.
+    const keys = json(await callApi("GET", `/v1/integrations/${integrationId}/events`)).data.map((e: { id: string }) => e.id);
+    expect(keys).toContain("u4001");
+    expect(keys).not.toEqual(expect.arrayContaining(["u4002"]));
+    expect(keys.filter((k: string) => ["u4002", "u4003", "u4004"].includes(k))).toEqual([]);
+  });
+
   test("a redelivered record that was already answered is acknowledged without a second reply", async () => {
     const [message] = sqs.sent;
     const before = telegram.sentMessages(token).length;
-    const again = await responder(sqsEvent([{ id: "r1-again", body: message!.MessageBody, groupId: message!.MessageGroupId!, receiveCount: 2 }]));
+    const again = await responder(sqsEvent([{ id: "r1-again", body: message!.MessageBody, groupId: message!.MessageGroupId!, receiveCount: 2 }]), ROOMY);
     expect(again).toEqual({ batchItemFailures: [] });
     expect(telegram.sentMessages(token).length).toBe(before);
   });

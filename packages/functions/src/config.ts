@@ -69,6 +69,8 @@ export function readAwsConfig(): AwsConfig {
     metricsService: `${Resource.App.name}-${Resource.App.stage}`,
     settings: {
       publicUrl: checkPublicUrl(settings.publicUrl),
+      // Discord's messages come over the Gateway, held by the listener function (infra/discord-listener.ts).
+      listeners: ["gateway"],
       telegramApiUrl: settings.telegramApiUrl,
       slackApiUrl: settings.slackApiUrl,
       discordApiUrl: settings.discordApiUrl,

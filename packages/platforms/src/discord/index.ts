@@ -8,6 +8,8 @@ export { discordWebhookDriver };
 export { FORWARDED_DISPATCHES, fatalClose, openGatewaySession } from "./gateway-session.ts";
 export type { GatewayDispatch, GatewayResumeState, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
 export { GATEWAY_INTENTS, gatewayIntents } from "./gateway-intents.ts";
+export { listensOnGateway, runLeasedListener } from "./leased-listener.ts";
+export type { LeasedListenerDeps, LeasedListenerOptions, ListenerReport } from "./leased-listener.ts";
 export type { DiscordRoute } from "./route.ts";
 
 /** Every REST call is bounded so a hung connection cannot hold a request or a worker. */

@@ -1,0 +1,266 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse } from "aws-lambda";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { createDocumentClient, createDynamoStore, createSecretsManagerVault, ensureTable } from "@patchbay/aws";
+import { createPatchbay } from "@patchbay/composition";
+import type { Clock, Integration, Store, TokenVault } from "@patchbay/core";
+import { startEmbeddedDynamo } from "@patchbay/local";
+import type { EmbeddedDynamo } from "@patchbay/local";
+import { runLeasedListener } from "@patchbay/platforms/discord";
+import type { ListenerReport } from "@patchbay/platforms/discord";
+import { startFakeDiscord } from "@patchbay/testing";
+import type { FakeDiscord, FakeDiscordApplication } from "@patchbay/testing";
+import { mockSecretsManager, mockSqsFifo } from "@patchbay/testing/aws-mocks";
+import { sampleIntegration, sampleReplica } from "@patchbay/testing/contracts";
+import { eventually } from "../../local/test/helpers.ts";
+import { sqsEvent } from "./lambda-events.ts";
+
+const TABLE = "patchbay-test-Table";
+const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/patchbay-test-ResponderQueue.fifo";
+const PUBLIC_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com";
+const PREFIX = "patchbay/test/";
+const REPLICA = "rp_listener";
+const MESSAGE_CONTENT_LIMITED = 1 << 19;
+/** Short enough for tests, in the proportions of the real schedule (a refresh every few percent of a window). */
+const TIMING = { refreshMs: 50, scheduleMs: 600, handoverMarginMs: 400 };
+const ECHO = "[echo — development model, no AI] ";
+
+let dynamo: EmbeddedDynamo;
+let discord: FakeDiscord;
+let sqs: ReturnType<typeof mockSqsFifo>;
+let secrets: ReturnType<typeof mockSecretsManager>;
+let store: Store;
+let vault: TokenVault;
+type Listener = (event: unknown, context: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<ListenerReport>;
+let listener: Listener;
+let responder: (event: unknown, lambdaContext: unknown) => Promise<SQSBatchResponse>;
+let apps = 0;
+let invocations = 0;
+const created: string[] = [];
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamo(null, { credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  discord = await startFakeDiscord();
+  const resources: Record<string, unknown> = {
+    App: { name: "patchbay", stage: "test" },
+    Table: { name: TABLE, type: "sst.aws.Dynamo" },
+    ResponderQueue: { url: QUEUE_URL, type: "sst.aws.Queue" },
+    DeadLetters: { url: `${QUEUE_URL}-dlq`, type: "sst.sst.Linkable" },
+    TenantSecrets: { prefix: PREFIX, type: "sst.sst.Linkable" },
+    Settings: {
+      type: "sst.sst.Linkable",
+      publicUrl: PUBLIC_URL,
+      telegramApiUrl: "https://telegram.invalid",
+      slackApiUrl: "https://slack.invalid/api/",
+      discordApiUrl: discord.url,
+      openaiBaseUrl: "https://openai.invalid/v1",
+      anthropicBaseUrl: "https://anthropic.invalid",
+      defaultModel: "echo",
+      maxReceives: 5,
+    },
+  };
+  for (const [name, value] of Object.entries(resources)) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+  Object.assign(process.env, { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+  sqs = mockSqsFifo(SQSClient);
+  secrets = mockSecretsManager(SecretsManagerClient);
+  const client = createDocumentClient({ endpoint: dynamo.endpoint });
+  await ensureTable(client, TABLE);
+  store = createDynamoStore(client, TABLE);
+  vault = createSecretsManagerVault(new SecretsManagerClient({}), { prefix: PREFIX, cacheTtlMs: 0 });
+  await store.createReplica(sampleReplica("ops", REPLICA));
+  listener = (await import("../src/discord-listener.ts")).createListenerHandler(TIMING);
+  responder = (await import("../src/responder.ts")).handler as never;
+});
+
+// Each test's bots are its own: what an earlier test connected is gone before the next one listens.
+afterEach(async () => {
+  for (const id of created.splice(0)) {
+    await store.retireIntegration(id, new Date().toISOString());
+    await store.deleteIntegration(id);
+  }
+});
+
+afterAll(async () => {
+  sqs.mock.restore();
+  secrets.mock.restore();
+  await discord.close();
+  await dynamo.close();
+});
+
+/** A Lambda context whose time runs out `remainingMs` from now, with a fresh request id. */
+function context(remainingMs: number) {
+  const end = Date.now() + remainingMs;
+  return { awsRequestId: `req-${++invocations}`, getRemainingTimeInMillis: () => end - Date.now() };
+}
+
+/** A Discord integration as connecting one on AWS leaves it: the record (delivery `gateway`) and its token in Secrets Manager. */
+async function connected(overrides: Partial<Integration> = {}) {
+  const n = ++apps;
+  const app = discord.addApplication({ name: `Ada ${n}`, botToken: `MTL${n}.listener-token-${n}.abcdefghijklmnopqrstuvwxyz`, flags: MESSAGE_CONTENT_LIMITED });
+  const guild = discord.addGuild({ name: `Guild ${n}`, channels: [{ name: "general", type: 0 }], members: [app.id] });
+  const id = `int_listener_${n}`;
+  const integration = sampleIntegration("ops", id, {
+    platform: "discord",
+    replicaId: REPLICA,
+    bot: { id: app.id, username: app.botUsername, bot_user_id: app.botId, public_key: app.verifyKey },
+    guildId: guild.id,
+    guildName: guild.name,
+    mention: null,
+    delivery: "gateway",
+    tokenLast4: app.botToken.slice(-4),
+    ...overrides,
+  });
+  await store.createIntegration(integration);
+  created.push(id);
+  await vault.put(id, { bot_token: app.botToken });
+  return { app, id, channel: guild.channels[0]!.id };
+}
+
+const mention = (app: FakeDiscordApplication, text: string) => `<@${app.botId}> ${text}`;
+
+/** Every SendMessage the listeners made for an integration, duplicates included (SQS FIFO would drop them). */
+const sends = (integrationId: string) =>
+  sqs.mock
+    .commandCalls(SendMessageCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.MessageGroupId?.startsWith(`${integrationId}:`));
+
+const sentTexts = (integrationId: string) => sends(integrationId).map((input) => JSON.parse(input.MessageBody!).message.text as string);
+
+/** The responder on every job the listeners sent, as SQS would deliver them if it kept every copy. */
+async function answerAll(integrationId: string) {
+  const records = sends(integrationId).map((input, i) => ({ id: `${integrationId}-${i}`, body: input.MessageBody!, groupId: input.MessageGroupId! }));
+  for (const record of records) expect(await responder(sqsEvent([record]), context(15 * 60_000))).toEqual({ batchItemFailures: [] });
+}
+
+const replies = (channel: string, app: FakeDiscordApplication) => discord.messages(channel).filter((m) => m.author.id === app.botId).map((m) => m.content);
+
+describe("the Discord listener function", () => {
+  test("with no Discord integration listening it returns at once, holding nothing", async () => {
+    await connected({ active: false });
+    await connected({ delivery: "webhook" });
+    await connected({ registration: "error" });
+    expect(await listener({}, context(60_000))).toEqual({ held: [], resumed: [], handedOver: [] });
+    expect(await store.heldGatewayLeases()).toEqual([]);
+  });
+
+  test("holds the bot's Gateway, sends each addressed message to the queue like a webhook would, and hands the session over at its end", async () => {
+    const { app, id, channel } = await connected();
+    const running = listener({}, context(2_500));
+    await discord.gateway.waitForLive(app.id);
+    const asked = discord.sendMessage(channel, { content: mention(app, "what is a lease?") });
+    discord.sendMessage(channel, { content: "people talking among themselves" });
+    await eventually(() => sends(id).length === 1);
+    expect(sends(id)).toEqual([
+      expect.objectContaining({ QueueUrl: QUEUE_URL, MessageGroupId: expect.stringMatching(new RegExp(`^${id}:`)), MessageDeduplicationId: expect.stringContaining(asked.id) }),
+    ]);
+    expect(sentTexts(id)).toEqual(["what is a lease?"]);
+    const report = await running;
+    expect(report).toEqual({ held: [id], resumed: [], handedOver: [id] });
+    // Handed over, not ended: the session stays resumable and the lease is free for the next instance.
+    expect(discord.gateway.sessions(app.id).map((s) => s.resumable)).toEqual([true]);
+    expect(await store.heldGatewayLeases()).toEqual([]);
+    const events = (await store.listEvents(id, { limit: 10 }, Date.now())).items;
+    expect(events.map((e) => e.type === "ignored" && e.reason)).toEqual(["not_addressed"]);
+  });
+
+  test("hand-over: the next instance RESUMEs (no second IDENTIFY), what came in between is replayed, nothing is lost or answered twice", async () => {
+    const { app, id, channel } = await connected();
+    const first = listener({}, context(2_000));
+    await discord.gateway.waitForLive(app.id);
+    discord.sendMessage(channel, { content: mention(app, "before the hand-over") });
+    expect(await first).toEqual({ held: [id], resumed: [], handedOver: [id] });
+    // Nobody listens now; Discord keeps this for the session.
+    discord.sendMessage(channel, { content: mention(app, "while nobody listens") });
+
+    const second = listener({}, context(2_000));
+    await discord.gateway.waitForLive(app.id, { count: 2 });
+    discord.sendMessage(channel, { content: mention(app, "after the hand-over") });
+    await eventually(() => sentTexts(id).includes("after the hand-over"));
+    expect(await second).toEqual({ held: [id], resumed: [id], handedOver: [id] });
+
+    expect(discord.gateway.identifies(app.id)).toBe(1);
+    expect(discord.gateway.connections(app.id).map((c) => c.how)).toEqual(["identify", "resume"]);
+    expect([...new Set(sentTexts(id))].sort()).toEqual(["after the hand-over", "before the hand-over", "while nobody listens"]);
+    await answerAll(id);
+    expect(replies(channel, app).sort()).toEqual([`${ECHO}after the hand-over`, `${ECHO}before the hand-over`, `${ECHO}while nobody listens`]);
+  });
+
+  test("an instance started just before another's hand-over waits for it and takes over at once; one started earlier leaves", async () => {
+    const { app, id, channel } = await connected();
+    const holder = listener({}, context(1_500));
+    await discord.gateway.waitForLive(app.id);
+    discord.sendMessage(channel, { content: mention(app, "first") });
+    // Started once the holder's lease ends within the schedule's interval, this instance stays for it.
+    await eventually(async () => (await store.heldGatewayLeases()).some((lease) => lease.integrationId === id && lease.until - Date.now() < TIMING.scheduleMs));
+    const successor = listener({}, context(2_500));
+    await discord.gateway.waitForLive(app.id, { count: 2 });
+    discord.sendMessage(channel, { content: mention(app, "second") });
+    await eventually(() => sentTexts(id).includes("second"));
+    expect(await holder).toEqual({ held: [id], resumed: [], handedOver: [id] });
+    expect(await successor).toEqual({ held: [id], resumed: [id], handedOver: [id] });
+    expect(discord.gateway.identifies(app.id)).toBe(1);
+
+    // A lease that ends after the next scheduled start is left to that one.
+    const longHolder = listener({}, context(2_500));
+    await discord.gateway.waitForLive(app.id, { count: 3 });
+    expect(await listener({}, context(60_000))).toEqual({ held: [], resumed: [], handedOver: [] });
+    expect(await longHolder).toEqual({ held: [id], resumed: [id], handedOver: [id] });
+  });
+
+  test("overlap: two instances holding one bot (a clock running ahead took a live lease) both see a message; it is answered once", async () => {
+    const { app, id, channel } = await connected();
+    const first = listener({}, context(3_000));
+    await discord.gateway.waitForLive(app.id);
+    // An instance whose clock is 20 minutes ahead thinks the first one's lease ran out, and opens its own session.
+    const ahead: Clock = { now: () => Date.now() + 20 * 60_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+    const config = (await import("../src/config.ts")).readAwsConfig();
+    const adapters = { ...(await import("../src/aws-adapters.ts")).createAwsAdapters(config), clock: ahead };
+    const start = ahead.now();
+    const second = runLeasedListener(
+      { ...adapters, pipeline: createPatchbay(adapters, config.settings).pipeline },
+      { apiUrl: discord.url, instanceId: "skewed", deadline: start + 1_500, handoverAt: start + 1_000, refreshMs: TIMING.refreshMs, successorWindowMs: 0 },
+    );
+    await discord.gateway.waitForLive(app.id, { count: 2 });
+    expect(discord.gateway.connections(app.id).filter((c) => c.live).map((c) => c.how)).toEqual(["identify", "identify"]);
+    discord.sendMessage(channel, { content: mention(app, "seen twice") });
+    await eventually(() => sends(id).length === 2);
+    expect(sentTexts(id)).toEqual(["seen twice", "seen twice"]);
+    await Promise.all([first, second]);
+    // Both copies reach the responder (as if SQS kept both); the delivery claim lets one through.
+    await answerAll(id);
+    expect(replies(channel, app)).toEqual([`${ECHO}seen twice`]);
+    expect((await store.getIntegration(id))?.messageCount).toBe(1);
+  });
+
+  test("pausing or deleting closes the connection within a refresh and frees the lease; the instance then returns", async () => {
+    const paused = await connected();
+    const deleted = await connected();
+    const running = listener({}, context(60_000));
+    await discord.gateway.waitForLive(paused.app.id);
+    await discord.gateway.waitForLive(deleted.app.id);
+    const integration = (await store.getIntegration(paused.id))!;
+    expect(await store.saveIntegration({ ...integration, active: false })).toBe("saved");
+    await discord.gateway.waitForNoConnection(paused.app.id);
+    await store.retireIntegration(deleted.id, new Date().toISOString());
+    await store.deleteIntegration(deleted.id);
+    await discord.gateway.waitForNoConnection(deleted.app.id);
+    // Ended, not handed over: the bot goes offline and nothing is left to resume.
+    expect(await running).toEqual({ held: [paused.id, deleted.id], resumed: [], handedOver: [] });
+    expect(discord.gateway.sessions(paused.app.id).map((s) => s.resumable)).toEqual([false]);
+    expect(await store.heldGatewayLeases()).toEqual([]);
+  });
+
+  test("a Gateway closed for good (4014) marks the integration error with a last_error naming the fix, and is not reopened", async () => {
+    const { app, id } = await connected();
+    const running = listener({}, context(60_000));
+    await discord.gateway.waitForLive(app.id);
+    discord.gateway.closeConnections(app.id, 4014);
+    expect(await running).toEqual({ held: [id], resumed: [], handedOver: [] });
+    const integration = await store.getIntegration(id);
+    expect(integration).toMatchObject({ registration: "error", lastError: { code: "INSUFFICIENT_PERMISSIONS", message: expect.stringMatching(/Message Content Intent/) } });
+    expect(await listener({}, context(60_000))).toEqual({ held: [], resumed: [], handedOver: [] });
+    expect(discord.gateway.identifies(app.id)).toBe(1);
+  });
+});

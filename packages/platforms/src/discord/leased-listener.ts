@@ -1,0 +1,176 @@
+import type { Clock, GatewayResume, InboundPipeline, Integration, LastError, Logger, PlatformCallError, Store, TokenVault } from "@patchbay/core";
+import { openGatewaySession } from "./gateway-session.ts";
+import type { GatewayDispatch, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
+import { readDiscordSecrets } from "./integration-views.ts";
+
+export interface LeasedListenerDeps {
+  store: Store;
+  vault: TokenVault;
+  /** The one inbound pipeline: a dispatch enters it like a verified webhook body. */
+  pipeline: Pick<InboundPipeline, "ingestBody">;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface LeasedListenerOptions {
+  /** DISCORD_API_URL. */
+  apiUrl: string;
+  /** Names this instance in the leases it takes (an invocation's request id: never reused). */
+  instanceId: string;
+  /** When this instance is surely gone (its invocation's time limit): its leases run until then. */
+  deadline: number;
+  /** When it hands its connections over, early enough before `deadline` to close them and write their sessions. */
+  handoverAt: number;
+  /** How often it follows the store: pausing, deleting or creating an integration takes effect within this. */
+  refreshMs: number;
+  /**
+   * A lease another instance hands over within this is waited for (polled every `refreshMs`) instead of left
+   * to a later instance: the schedule's interval plus a refresh, so whichever instance starts last before a
+   * hand-over takes it at once.
+   */
+  successorWindowMs: number;
+  /** Session timeouts (tests shorten them). */
+  session?: Pick<GatewaySessionOptions, "restTimeoutMs" | "handshakeTimeoutMs" | "helloTimeoutMs" | "readyTimeoutMs">;
+}
+
+/** What one instance did, for its invocation's result and log. */
+export interface ListenerReport {
+  /** Integrations whose connection it held, in the order it took them. */
+  held: string[];
+  /** Of those, the ones whose session it RESUMEd from a hand-over rather than IDENTIFYing anew. */
+  resumed: string[];
+  /** The ones it handed over at its end with a session to resume. */
+  handedOver: string[];
+}
+
+interface Held {
+  session: GatewaySession;
+  /** A rotated token restarts the session. */
+  tokenLast4: string;
+}
+
+const SCAN_PAGE = 100;
+
+/** The integrations whose messages a Gateway listener carries: a Gateway closed for good waits for the owner's fix. */
+export const listensOnGateway = (integration: Integration) =>
+  integration.platform === "discord" && integration.active && integration.delivery === "gateway" && integration.registration !== "error";
+
+/**
+ * One listener instance (a scheduled function invocation): until `handoverAt` it holds a Gateway session for
+ * each listening integration whose lease it can take, feeds their dispatches to the pipeline, and follows the
+ * store every `refreshMs` (a paused, deleted or rotated integration is closed; a new one opened). At the end it
+ * closes its sessions without ending them and hands each over through its lease, so the next holder RESUMEs
+ * and Discord replays what came in between: nothing is lost, and no IDENTIFY is spent. An instance with
+ * nothing to hold or wait for returns at once. A message seen by two sessions (replays, overlapping holders)
+ * is answered once: the pipeline's dedupe and the responder's delivery claim see to it.
+ */
+export async function runLeasedListener(deps: LeasedListenerDeps, options: LeasedListenerOptions): Promise<ListenerReport> {
+  const { store, vault, pipeline, clock, logger } = deps;
+  const me = options.instanceId;
+  const held = new Map<string, Held>();
+  const report: ListenerReport = { held: [], resumed: [], handedOver: [] };
+  const nowIso = () => new Date(clock.now()).toISOString();
+
+  const listening = async (): Promise<Map<string, Integration>> => {
+    const found = new Map<string, Integration>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.scanIntegrations({ limit: SCAN_PAGE, cursor });
+      for (const integration of page.items) if (listensOnGateway(integration)) found.set(integration.id, integration);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return found;
+  };
+
+  const forward = async (id: string, dispatch: GatewayDispatch) => {
+    // Read afresh: scope, channels and active may have changed since the session opened.
+    const integration = await store.getIntegration(id);
+    if (integration) await pipeline.ingestBody(integration, dispatch);
+  };
+
+  /** Stops a session that is not handed over, and frees its lease with nothing to resume. */
+  const end = async (id: string) => {
+    const entry = held.get(id);
+    if (!entry) return;
+    held.delete(id);
+    await entry.session.close("end");
+    await store.releaseGatewayLease(id, me, null);
+    logger.info("discord gateway released", { integration_id: id });
+  };
+
+  /** A Gateway that will not come back by itself: a refusal the owner must fix marks the integration `error`. */
+  const fatal = async (id: string, error: PlatformCallError) => {
+    const lastError: LastError = { code: error.code, message: error.message, at: nowIso() };
+    if (error.retryable) await store.recordError(id, lastError);
+    else await store.setRegistration(id, "error", lastError, lastError.at);
+    logger.warn("discord gateway stopped", { integration_id: id, code: error.code, retryable: error.retryable });
+    await end(id);
+  };
+
+  const open = async (integration: Integration, resume: GatewayResume | null) => {
+    const bundle = await vault.get(integration.id);
+    const secrets = bundle ? readDiscordSecrets(bundle) : null;
+    if (!secrets) {
+      logger.warn("discord gateway not opened: no bot token stored", { integration_id: integration.id });
+      await store.releaseGatewayLease(integration.id, me, resume);
+      return;
+    }
+    const session = openGatewaySession({
+      ...options.session,
+      apiUrl: options.apiUrl,
+      token: secrets.bot_token,
+      resume,
+      logger,
+      onDispatch: (dispatch) => forward(integration.id, dispatch),
+      onFatal: (error) => fatal(integration.id, error),
+    });
+    held.set(integration.id, { session, tokenLast4: integration.tokenLast4 });
+    report.held.push(integration.id);
+    if (resume) report.resumed.push(integration.id);
+    logger.info("discord gateway taken", { integration_id: integration.id, resuming: resume !== null });
+  };
+
+  /** One pass over the store; whether this instance has anything left to hold or wait for. */
+  const pass = async (): Promise<boolean> => {
+    const wanted = await listening();
+    for (const [id, entry] of held) {
+      if (wanted.get(id)?.tokenLast4 !== entry.tokenLast4) await end(id);
+    }
+    const now = clock.now();
+    const leases = new Map((await store.heldGatewayLeases()).map((lease) => [lease.integrationId, lease]));
+    let waiting = false;
+    for (const integration of wanted.values()) {
+      if (held.has(integration.id)) continue;
+      const lease = leases.get(integration.id);
+      if (lease && lease.holder !== me && lease.until > now) {
+        waiting ||= lease.until <= now + options.successorWindowMs;
+        continue;
+      }
+      const claim = await store.takeGatewayLease(integration.id, me, now, options.deadline);
+      if (claim.taken) await open(integration, claim.resume);
+      else waiting = true; // taken by another instance just now: look again next pass
+    }
+    return held.size > 0 || waiting;
+  };
+
+  const handOver = async () => {
+    await Promise.all(
+      [...held].map(async ([id, entry]) => {
+        held.delete(id);
+        await entry.session.close("handover");
+        const resume = entry.session.resumeState();
+        if ((await store.releaseGatewayLease(id, me, resume)) && resume) report.handedOver.push(id);
+      }),
+    );
+  };
+
+  try {
+    while (clock.now() < options.handoverAt && (await pass())) {
+      await clock.sleep(Math.min(options.refreshMs, Math.max(0, options.handoverAt - clock.now())));
+    }
+  } finally {
+    await handOver();
+  }
+  logger.info("discord gateway listener done", { held: report.held.length, resumed: report.resumed.length, handed_over: report.handedOver.length });
+  return report;
+}

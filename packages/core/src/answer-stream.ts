@@ -112,7 +112,7 @@ export interface StreamedAnswer {
  */
 export async function streamAnswer(deltas: AsyncIterable<string>, options: StreamedAnswerOptions): Promise<StreamedAnswer> {
   const { client, streaming, context, posted } = options;
-  const drafts = streaming.drafts(context);
+  const drafts = streaming.drafts?.(context) === true;
   const shown = new Map<number, string>();
   const finalized = new Map<number, string>();
   let draft = "";
@@ -126,7 +126,7 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
         if (shown.get(index) === part && (last || finalized.get(index) === part)) continue;
         await streaming.editPart(context, posted[index]!, part, index, !last);
       } else if (last && drafts) {
-        if (draft !== part) await streaming.showDraft(context, part);
+        if (draft !== part) await streaming.showDraft?.(context, part);
         draft = part;
         continue;
       } else {

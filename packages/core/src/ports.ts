@@ -7,8 +7,6 @@ import type {
   ChannelRef,
   ChatMessage,
   IgnoreReason,
-  ImageReport,
-  InboundImage,
   InboundMessage,
   Integration,
   LastError,
@@ -143,8 +141,6 @@ export interface DeliveryStore {
   releaseDelivery(ref: DeliveryRef): Promise<void>;
   /** Marks a message failed for good (after the last attempt). */
   recordFailure(ref: DeliveryRef, error: LastError): Promise<void>;
-  /** Logs what became of the pictures of a message being answered (how many came, how many the model got, why not). */
-  recordImages(ref: DeliveryRef, report: ImageReport): Promise<void>;
   /** The integration's activity, newest first. */
   listEvents(integrationId: string, page: PageRequest, now: number): Promise<Page<ActivityEvent>>;
   /** The last answered exchanges of a conversation, oldest first, as chat turns. */
@@ -326,11 +322,6 @@ export interface PlatformClient {
   sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
   /** Runs once every part is out and recorded (Discord starts a thread from the answer); best effort. */
   finish?(context: OutboundContext, messageIds: string[]): Promise<void>;
-  /**
-   * Downloads a picture of the message with the bot's credentials, reading no more than `maxBytes` (then it
-   * throws PAYLOAD_TOO_LARGE); other failures throw PlatformCallError. The bytes live for one model call.
-   */
-  downloadImage?(context: OutboundContext, image: InboundImage, maxBytes: number): Promise<Uint8Array>;
   /** How the platform shows an answer while the model writes it; without it, answers arrive whole. */
   streaming?: PartStreaming;
 }
@@ -342,10 +333,10 @@ export interface PlatformClient {
 export interface PartStreaming {
   /** Least time between two updates of one answer in this chat: what the platform tolerates there. */
   updateIntervalMs(context: OutboundContext): number;
-  /** Whether this chat shows unfinished text as a draft, posting no message until the text is final (Telegram private chats). */
-  drafts(context: OutboundContext): boolean;
-  /** Shows the unfinished last part as a draft (only where `drafts`). Throws PlatformCallError. */
-  showDraft(context: OutboundContext, part: string): Promise<void>;
+  /** Whether this chat shows unfinished text as a draft, posting no message until the text is final (Telegram private chats); absent: never. */
+  drafts?(context: OutboundContext): boolean;
+  /** Shows the unfinished last part as a draft (where `drafts` says so). Throws PlatformCallError. */
+  showDraft?(context: OutboundContext, part: string): Promise<void>;
   /** Posts part `index` while it is still being written (Slack opens a native stream); its message id. Throws PlatformCallError. */
   postPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
   /**

@@ -1832,6 +1832,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return { status: 200, body: clone(stored.message) };
   }
 
+  /** PATCH /channels/{channel.id}/messages/{message.id}: the author edits content (message.mdx "Edit Message"). */
+  function editChannelMessage(ctx: RouteContext): Answer {
+    const channel = accessibleChannel(ctx);
+    if (isAnswer(channel)) return channel;
+    const stored = messageInChannel(channel.id, ctx.params.message_id ?? "");
+    if (!stored) return UNKNOWN_MESSAGE();
+    if (stored.authorKey !== `app:${(ctx.app as AppState).id}`) return jsonError(403, 50005, "Cannot edit a message authored by another user");
+    const body = isPlainObject(ctx.body) ? ctx.body : {};
+    const invalid = validateMessageBody(body, "", false);
+    if (invalid) return invalid;
+    const candidate = clone(stored);
+    editStoredMessage(candidate, body);
+    if (isEmpty(candidate.message)) return EMPTY_MESSAGE();
+    editStoredMessage(stored, body);
+    return { status: 200, body: clone(stored.message) };
+  }
+
   function startThreadFromMessage(ctx: RouteContext): Answer {
     const channel = accessibleChannel(ctx);
     if (isAnswer(channel)) return channel;
@@ -2064,6 +2081,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   route("getChannel", "GET", "/channels/{channel_id}", true, getChannel, "channel_id");
   route("createMessage", "POST", "/channels/{channel_id}/messages", true, createMessage, "channel_id");
   route("getChannelMessage", "GET", "/channels/{channel_id}/messages/{message_id}", true, getChannelMessage, "channel_id");
+  route("editMessage", "PATCH", "/channels/{channel_id}/messages/{message_id}", true, editChannelMessage, "channel_id");
   route("startThreadFromMessage", "POST", "/channels/{channel_id}/messages/{message_id}/threads", true, startThreadFromMessage, "channel_id");
   route("triggerTypingIndicator", "POST", "/channels/{channel_id}/typing", true, triggerTyping, "channel_id");
   route("createInteractionResponse", "POST", "/interactions/{interaction_id}/{token}/callback", false, createInteractionResponse, "interaction_id");

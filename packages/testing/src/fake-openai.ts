@@ -64,6 +64,16 @@ export interface FakeOpenAIOptions {
   rejectNames?: boolean;
   /** Send `: keep-alive` comment lines between stream events, as OpenRouter does. */
   keepAliveComments?: boolean;
+  /** Wait this long before each streamed text chunk (one chunk is about one word), like a model writing; default 0. */
+  chunkDelayMs?: number;
+}
+
+/** A stream held mid-answer by {@link FakeOpenAI.holdNextStream}. */
+export interface StreamHold {
+  /** Resolves once the held stream has sent its first `afterChunks` text chunks and waits. */
+  reached: Promise<void>;
+  /** Lets the stream go on to its end. */
+  release(): void;
 }
 
 /** Function producing the assistant's answer for a request. */
@@ -83,6 +93,10 @@ export interface FakeOpenAI {
   failNext(failure: OpenAIFailure, times?: number): void;
   /** Forget all pending faults. */
   clearFailures(): void;
+  /** Pace streamed answers: wait `ms` before each text chunk (0: as fast as possible). */
+  setChunkDelay(ms: number): void;
+  /** The next streamed answer stops after `afterChunks` text chunks until released (or until the client goes away). */
+  holdNextStream(afterChunks: number): StreamHold;
   /** Clear recorded requests and faults, restore the default reply. */
   reset(): void;
   /** Stop the server. */
@@ -218,6 +232,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: ChatRequest[] = [];
   const faults = new FaultQueue<OpenAIFailure>();
   let replyFn: FakeOpenAIReplyFn = defaultReply;
+  let chunkDelayMs = options.chunkDelayMs ?? 0;
+  const holds: { afterChunks: number; arrive: () => void; released: Promise<void> }[] = [];
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     sendJson(res, status, body, { "x-request-id": `req_${randomBytes(16).toString("hex")}`, ...headers });
@@ -511,7 +527,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         usage,
       });
     }
+    const hold = holds.shift();
+    const textChunks = streamPieces(content).length;
+    const clientGone = new Promise<void>((resolve) => {
+      res.once("close", resolve);
+      signal.addEventListener("abort", () => resolve(), { once: true });
+    });
     for (const [index, event] of events.entries()) {
+      const textChunk = index > 0 && index <= textChunks;
+      if (hold && index === hold.afterChunks + 1) {
+        hold.arrive();
+        await Promise.race([hold.released, clientGone]);
+      }
+      if (textChunk && chunkDelayMs > 0) await sleep(chunkDelayMs, signal);
       if (dropAfterChunks !== undefined && index >= dropAfterChunks) {
         dropConnection(req, res);
         return;
@@ -573,6 +601,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     clearFailures() {
       faults.clear();
+    },
+    setChunkDelay(ms) {
+      chunkDelayMs = ms;
+    },
+    holdNextStream(afterChunks) {
+      let arrive: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      const reached = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ afterChunks, arrive, released });
+      return { reached, release };
     },
     reset() {
       requests.length = 0;

@@ -264,6 +264,38 @@ export interface SlackThreadStatus {
   at: number;
 }
 
+/** A message written with chat.startStream, chat.appendStream and chat.stopStream. */
+export interface SlackStream {
+  /** Channel id. */
+  channel: string;
+  /** The streamed message's ts. */
+  ts: string;
+  /** Thread parent ts, if a reply. */
+  thread_ts?: string;
+  /** `recipient_user_id` as sent. */
+  recipient_user_id?: string;
+  /** `recipient_team_id` as sent. */
+  recipient_team_id?: string;
+  /** The `markdown_text` of startStream, each appendStream and stopStream, in order ("" ones left out). */
+  chunks: string[];
+  /** "streaming" until chat.stopStream (or a chat.update) ends it. */
+  state: "streaming" | "stopped";
+}
+
+/** One successful chat.update. */
+export interface SlackUpdate {
+  /** Channel id. */
+  channel: string;
+  /** ts of the edited message. */
+  ts: string;
+  /** `text` as sent ("" if none). */
+  text: string;
+  /** `markdown_text`, if sent. */
+  markdown_text?: string;
+  /** Date.now(). */
+  at: number;
+}
+
 /** A programmable fault for the next call(s) of a method. */
 export type SlackFailure =
   /** HTTP 429, `Retry-After: {retryAfter}`, body `{"ok":false,"error":"ratelimited"}`. */
@@ -509,6 +541,12 @@ export interface FakeSlack {
   posted(channel?: string): SlackPostedMessage[];
   /** Successful assistant.threads.setStatus calls, optionally for one channel id. */
   statuses(channel?: string): SlackThreadStatus[];
+  /** Messages streamed with chat.startStream/appendStream/stopStream, optionally for one channel id. */
+  streams(channel?: string): SlackStream[];
+  /** Successful chat.update calls, optionally for one channel id. */
+  updates(channel?: string): SlackUpdate[];
+  /** A message as it is now (after edits and streaming), or undefined. */
+  message(channel: string, ts: string): SlackMessage | undefined;
   /** Make the next `times` (default 1) calls of `method` (case-insensitive, "*" = any) fail. */
   failNext(method: string, failure: SlackFailure, times?: number): void;
   /** Forget pending faults. */
@@ -575,6 +613,8 @@ export const DEFAULT_BOT_SCOPES: readonly string[] = [
 const MAX_TEXT_LENGTH = 40_000;
 /** Block Kit: at most 50 blocks per message. */
 const MAX_BLOCKS = 50;
+/** markdown_text of chat.postMessage and the streaming methods: "Limit this field to 12,000 characters". */
+const MAX_MARKDOWN_TEXT = 12_000;
 
 const LIST_TYPES: Record<string, SlackChannelType> = {
   public_channel: "public",
@@ -819,6 +859,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const calls: SlackRecordedCall[] = [];
   const posts: SlackPostedMessage[] = [];
   const statusLog: SlackThreadStatus[] = [];
+  const streamLog: SlackStream[] = [];
+  const updateLog: SlackUpdate[] = [];
   const deliveries: SlackDelivery[] = [];
   const faults = new FaultQueue<SlackFailure>();
   const custom = new Map<string, Route & { handler: FakeSlackHandler }>();
@@ -1376,6 +1418,108 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
   });
 
+  // chat.update and the streaming methods (docs.slack.dev/reference/methods/chat.update, chat.startStream,
+  // chat.appendStream, chat.stopStream). Error codes the docs name are used; those marked approximate are guesses.
+
+  /** The bot's own message `ts` in a channel it may write to, or the error Slack answers. */
+  function ownMessage(install: InstallState, params: Record<string, unknown>): { channel: ChannelState; message: SlackMessage } | { error: Body } {
+    const raw = str(params.channel) ?? "";
+    const c = raw === "" ? undefined : resolveChannelArg(install, raw, false);
+    if (!c || !isVisible(c, install.bot_user_id)) return { error: err("channel_not_found") };
+    const message = c.messages.get(str(params.ts) ?? "");
+    if (!message) return { error: err("message_not_found") };
+    if (message.bot_id !== install.bot_id) return { error: err("cant_update_message") };
+    return { channel: c, message };
+  }
+
+  function streamOf(channel: string, ts: string): SlackStream | undefined {
+    return streamLog.find((stream) => stream.channel === channel && stream.ts === ts);
+  }
+
+  function editMessage(install: InstallState, message: SlackMessage, text: string): void {
+    message.text = text;
+    message.edited = { user: install.bot_user_id, ts: nextTs() };
+  }
+
+  /** markdown_text of a streaming call: at most 12,000 characters. */
+  function streamText(params: Record<string, unknown>): string | Body {
+    const markdown = str(params.markdown_text) ?? "";
+    if ([...markdown].length > MAX_MARKDOWN_TEXT) return err("msg_too_long"); // approximate
+    return markdown;
+  }
+
+  routes.set("chat.update", {
+    accepted: ["chat:write"],
+    run({ install, params }) {
+      const found = ownMessage(install, params);
+      if ("error" in found) return found.error;
+      const text = str(params.text) ?? "";
+      const markdown = str(params.markdown_text);
+      const blocks = jsonParam(params.blocks);
+      if (text.trim() === "" && (markdown ?? "").trim() === "" && !(Array.isArray(blocks) && blocks.length > 0)) return err("no_text");
+      if ([...text].length > MAX_TEXT_LENGTH) return err("msg_too_long");
+      editMessage(install, found.message, text || (markdown ?? ""));
+      if (Array.isArray(blocks)) found.message.blocks = blocks;
+      // Assumption: replacing a message's text ends a stream still open on it.
+      const stream = streamOf(found.channel.id, found.message.ts);
+      if (stream) stream.state = "stopped";
+      const update: SlackUpdate = { channel: found.channel.id, ts: found.message.ts, text, at: Date.now() };
+      if (markdown !== undefined) update.markdown_text = markdown;
+      updateLog.push(update);
+      return { ok: true, channel: found.channel.id, ts: found.message.ts, text: found.message.text, message: { ...found.message } };
+    },
+  });
+
+  routes.set("chat.startStream", {
+    accepted: ["chat:write"],
+    run({ install, params }) {
+      const raw = str(params.channel) ?? "";
+      const c = raw === "" ? undefined : resolveChannelArg(install, raw, false);
+      if (!c || !isVisible(c, install.bot_user_id)) return err("channel_not_found");
+      if (c.is_archived) return err("is_archived");
+      if (!c.members.has(install.bot_user_id)) return err("not_in_channel");
+      const recipient = str(params.recipient_user_id);
+      const team = str(params.recipient_team_id);
+      // "Required when streaming to channels" (chat.startStream): only a DM may leave them out.
+      if (c.type !== "im" && (!recipient || !team)) return err("invalid_arguments"); // approximate
+      const markdown = streamText(params);
+      if (typeof markdown !== "string") return markdown;
+      const ts = nextTs();
+      const threadTs = str(params.thread_ts) || undefined;
+      const message: SlackMessage = { type: "message", ts, user: install.bot_user_id, bot_id: install.bot_id, app_id: install.app.app_id, text: markdown, team: install.team_id };
+      if (threadTs !== undefined) message.thread_ts = threadTs;
+      storeMessage(c, message);
+      const stream: SlackStream = { channel: c.id, ts, chunks: markdown === "" ? [] : [markdown], state: "streaming" };
+      if (threadTs !== undefined) stream.thread_ts = threadTs;
+      if (recipient) stream.recipient_user_id = recipient;
+      if (team) stream.recipient_team_id = team;
+      streamLog.push(stream);
+      return { ok: true, channel: c.id, ts };
+    },
+  });
+
+  /** appendStream and stopStream: more text for a stream still open; stopStream also closes it. */
+  const continueStream = (stop: boolean): Route => ({
+    accepted: ["chat:write"],
+    run({ install, params }) {
+      const found = ownMessage(install, params);
+      if ("error" in found) return found.error;
+      const stream = streamOf(found.channel.id, found.message.ts);
+      if (!stream || stream.state !== "streaming") return err("message_not_in_streaming_state"); // approximate
+      const markdown = streamText(params);
+      if (typeof markdown !== "string") return markdown;
+      if (!stop && markdown === "") return err("invalid_arguments"); // approximate: nothing to append
+      if (markdown !== "") {
+        stream.chunks.push(markdown);
+        editMessage(install, found.message, `${found.message.text ?? ""}${markdown}`);
+      }
+      if (stop) stream.state = "stopped";
+      return { ok: true, channel: found.channel.id, ts: found.message.ts };
+    },
+  });
+  routes.set("chat.appendStream", continueStream(false));
+  routes.set("chat.stopStream", continueStream(true));
+
   function historyAccess(install: InstallState, raw: string): { channel: ChannelState } | { error: Body } {
     const c = raw === "" ? undefined : resolveChannelArg(install, raw, false);
     if (!c || !isVisible(c, install.bot_user_id)) return { error: err("channel_not_found") };
@@ -1826,6 +1970,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     statuses(channel) {
       return statusLog.filter((s) => channel === undefined || s.channel_id === channel);
     },
+    streams(channel) {
+      return streamLog.filter((s) => channel === undefined || s.channel === channel);
+    },
+    updates(channel) {
+      return updateLog.filter((u) => channel === undefined || u.channel === channel);
+    },
+    message(channel, ts) {
+      const found = channels.get(channel)?.messages.get(ts);
+      return found ? { ...found } : undefined;
+    },
     failNext(method, failure, times = 1) {
       faults.add(method, failure, times);
     },
@@ -1863,6 +2017,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       calls.length = 0;
       posts.length = 0;
       statusLog.length = 0;
+      streamLog.length = 0;
+      updateLog.length = 0;
       deliveries.length = 0;
       socketMode.envelopes.length = 0;
       faults.clear();

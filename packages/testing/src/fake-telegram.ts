@@ -164,6 +164,20 @@ export interface SentMessage {
   message: TelegramMessage;
 }
 
+/** A draft shown with sendMessageDraft, or a message text replaced with editMessageText. */
+export interface TextUpdate {
+  /** Bot token that made it. */
+  token: string;
+  /** Numeric chat id. */
+  chat_id: number;
+  /** The draft's `draft_id`, or the edited message's `message_id`. */
+  id: number;
+  /** Visible text after entity parsing. */
+  text: string;
+  /** Date.now(). */
+  at: number;
+}
+
 /** Webhook registration of one bot, as the fake stores it. */
 export interface WebhookState {
   /** Registered URL; "" when no webhook is set. */
@@ -256,6 +270,10 @@ export interface FakeTelegram {
   callsTo(method: string, token?: string): RecordedCall[];
   /** Messages successfully sent via sendMessage, in order, optionally only for one token. */
   sentMessages(token?: string): SentMessage[];
+  /** Drafts shown with sendMessageDraft, in order, optionally only for one token. */
+  drafts(token?: string): TextUpdate[];
+  /** Successful editMessageText calls, in order, optionally only for one token. */
+  edits(token?: string): TextUpdate[];
   /** Current messages of a chat as the bot sees them (received + sent, after edits/deletes), by message_id. */
   chatHistory(token: string, chatId: number): TelegramMessage[];
   /** Every deliver() attempt, in order. */
@@ -547,6 +565,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const bots = new Map<string, BotState>();
   const calls: RecordedCall[] = [];
   const sent: SentMessage[] = [];
+  const draftLog: TextUpdate[] = [];
+  const editLog: TextUpdate[] = [];
   const deliveries: Delivery[] = [];
   const faults = new FaultQueue<FakeFailure>();
   const handlers = new Map<string, FakeTelegramHandler>();
@@ -963,6 +983,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     if (parsed.entities.length > 0) edited.entities = parsed.entities;
     if (replyMarkup !== undefined) edited.reply_markup = replyMarkup;
     chat.messages.set(messageId, edited);
+    editLog.push({ token: bot.token, chat_id: chat.chat.id, id: messageId, text: parsed.text, at: Date.now() });
     return ok(edited);
   }
 
@@ -999,6 +1020,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     if (threadId > 0 && !chat.threads.has(threadId)) return bad("message thread not found");
     const notSendable = checkSendable(parsed, true);
     if (notSendable) return notSendable;
+    draftLog.push({ token: bot.token, chat_id: chat.chat.id, id: toInteger(args.draft_id), text: parsed.text, at: Date.now() });
     return ok(true);
   }
 
@@ -1350,6 +1372,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       const lower = method.toLowerCase();
       return calls.filter((c) => c.method.toLowerCase() === lower && (token === undefined || c.token === token));
     },
+    drafts(token) {
+      return draftLog.filter((d) => token === undefined || d.token === token);
+    },
+    edits(token) {
+      return editLog.filter((e) => token === undefined || e.token === token);
+    },
     sentMessages(token) {
       return sent.filter((m) => token === undefined || m.token === token);
     },
@@ -1387,6 +1415,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     reset() {
       calls.length = 0;
       sent.length = 0;
+      draftLog.length = 0;
+      editLog.length = 0;
       deliveries.length = 0;
       faults.clear();
     },

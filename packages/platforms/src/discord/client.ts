@@ -18,6 +18,11 @@ const EARLY_WEBHOOK_WINDOW_MS = 10_000;
 const EARLY_WEBHOOK_RETRY_MS = 250;
 /** The typing indicator lasts 10 s; it is renewed a little sooner while the model works. */
 const TYPING_REFRESH_MS = 8000;
+/**
+ * Discord publishes no per-route numbers (platforms.md §3.8); message routes have allowed about 5 requests per
+ * 5 s per channel, so a streamed answer is edited once a second and a 429 slows it further.
+ */
+const STREAM_UPDATE_MS = 1000;
 /** A replica's answer must never ping @everyone, roles or users. */
 const NO_MENTIONS = { parse: [] as string[] };
 /** Nor ping the person it replies to: the reply itself shows whom it answers. */
@@ -30,7 +35,8 @@ interface SentMessage {
 /**
  * The responder's Discord side. An interaction is answered by editing its deferred response with the first
  * part and posting the rest as follow-ups (in the channel, with the bot token, once the token has expired);
- * a channel message gets a reply, with a typing indicator while the model works.
+ * a channel message gets a reply, with a typing indicator while the model works. A streamed answer is posted
+ * with its first words and edited as it grows.
  */
 export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Logger): PlatformClient {
   const botToken = (context: OutboundContext) => {
@@ -87,6 +93,28 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
       ...(index === 0 ? { message_reference: { message_id: route.messageId, fail_if_not_exists: false } } : {}),
     });
 
+  /** Edits a part where it was posted: through the interaction's webhook while its token lives, else in the channel. */
+  const editPart = async (context: OutboundContext, messageId: string, part: string, index: number) => {
+    const route = readDiscordRoute(context.message.route);
+    if (route.via === "interaction" && clock.now() - route.createdAtMs <= INTERACTION_TOKEN_BUDGET_MS) {
+      const base = `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}`;
+      await rest("PATCH", `${base}/messages/${index === 0 ? "@original" : messageId}`, { body: { content: part, allowed_mentions: NO_MENTIONS } });
+      return;
+    }
+    const channelId = route.via === "message" ? route.channelId : (context.message.threadId ?? context.message.chatId);
+    // Edits reapply the default allowed_mentions (platforms.md), so they are repeated here.
+    await rest("PATCH", `/channels/${channelId}/messages/${messageId}`, {
+      token: botToken(context),
+      body: { content: part, allowed_mentions: route.via === "message" ? NO_REPLY_PING : NO_MENTIONS },
+    });
+  };
+
+  const sendPart = async (context: OutboundContext, part: string, index: number) => {
+    const route = readDiscordRoute(context.message.route);
+    const sent = route.via === "interaction" ? await answerInteraction(context, route, part, index) : await replyToMessage(context, route, part, index);
+    return { messageId: sent.id };
+  };
+
   return {
     startTyping(context) {
       const { route } = context.message;
@@ -105,10 +133,12 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
 
     split: (answer) => splitText(answer, DISCORD_TEXT_LIMIT),
 
-    async sendPart(context, part, index) {
-      const route = readDiscordRoute(context.message.route);
-      const sent = route.via === "interaction" ? await answerInteraction(context, route, part, index) : await replyToMessage(context, route, part, index);
-      return { messageId: sent.id };
+    sendPart,
+
+    streaming: {
+      updateIntervalMs: () => STREAM_UPDATE_MS,
+      postPart: sendPart,
+      editPart: (context, messageId, part, index) => editPart(context, messageId, part, index),
     },
 
     async finish(context, messageIds) {

@@ -1,0 +1,90 @@
+import type { WebClient } from "@slack/web-api";
+import { PlatformCallError } from "@patchbay/core";
+import type { Logger, OutboundContext, PartStreaming, SentPart } from "@patchbay/core";
+import { requireSlackRoute } from "./route.ts";
+import { slackCall } from "./web-client.ts";
+
+/** chat.appendStream is Tier 4 (100+ a minute per workspace): one append a second per answer. */
+const NATIVE_UPDATE_MS = 1000;
+/** chat.update is Tier 3 (50+ a minute per workspace, shared by every answer written there at once). */
+const UPDATE_MS = 2000;
+
+export interface SlackPartStreamingDeps {
+  web(context: OutboundContext): WebClient;
+  /** Posts a part as a plain answer (the same as `sendPart`). */
+  post(context: OutboundContext, part: string, index: number): Promise<SentPart>;
+  /** The `chat.update` arguments that make a message show a part exactly as `sendPart` formats it. */
+  partBody(part: string): { text: string } & Record<string, unknown>;
+  logger: Logger;
+}
+
+/**
+ * Slack shows an answer being written through its native streams (chat.startStream, appendStream, stopStream)
+ * where a stream may go — a reply in a thread, with the person it answers as recipient — and otherwise posts
+ * the first words and edits them with chat.update. A stream only grows, so a part whose text changed in any
+ * other way, and every part's final text, is written with chat.update in the format of a plain answer.
+ */
+export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStreaming {
+  // What each stream this process opened shows so far (raw Markdown); forgotten once the stream is stopped.
+  const open = new Map<string, string>();
+
+  const stop = async (context: OutboundContext, ts: string) => {
+    open.delete(ts);
+    const route = requireSlackRoute(context.message.route);
+    await slackCall("chat.stopStream", () => deps.web(context).chat.stopStream({ channel: route.channel, ts }));
+  };
+
+  const update = async (context: OutboundContext, ts: string, part: string) => {
+    const route = requireSlackRoute(context.message.route);
+    await slackCall("chat.update", () => deps.web(context).chat.update({ channel: route.channel, ts, ...deps.partBody(part) }));
+  };
+
+  return {
+    updateIntervalMs: (context) => (requireSlackRoute(context.message.route).threadTs ? NATIVE_UPDATE_MS : UPDATE_MS),
+
+    async postPart(context, part, index) {
+      const route = requireSlackRoute(context.message.route);
+      const team = context.integration.workspaceId;
+      if (!route.threadTs || !team) return deps.post(context, part, index);
+      try {
+        const started = await slackCall("chat.startStream", () =>
+          deps.web(context).chat.startStream({
+            channel: route.channel,
+            thread_ts: route.threadTs!,
+            markdown_text: defuseMentions(part),
+            recipient_user_id: context.message.userId,
+            recipient_team_id: team,
+          }),
+        );
+        const ts = String(started.ts);
+        open.set(ts, part);
+        return { messageId: ts };
+      } catch (error) {
+        // Waiting helps a rate limit or an outage; a refusal (an app Slack does not let stream) falls back to a post.
+        if (!(error instanceof PlatformCallError) || error.code === "RATE_LIMITED" || error.code === "NETWORK_ERROR") throw error;
+        deps.logger.info("slack stream refused, posting and editing instead", { integration_id: context.integration.id, reason: error.details.platform_error });
+        return deps.post(context, part, index);
+      }
+    },
+
+    async editPart(context, messageId, part, _index, final) {
+      const shown = open.get(messageId);
+      if (shown !== undefined && part.startsWith(shown)) {
+        const more = part.slice(shown.length);
+        if (more !== "") {
+          const route = requireSlackRoute(context.message.route);
+          await slackCall("chat.appendStream", () => deps.web(context).chat.appendStream({ channel: route.channel, ts: messageId, markdown_text: defuseMentions(more) }));
+          open.set(messageId, part);
+        }
+        if (!final) return;
+      }
+      if (shown !== undefined) await stop(context, messageId);
+      await update(context, messageId, part);
+    },
+  };
+}
+
+/** Raw model text streams as Markdown: `<!channel>`, `<!here>` and `<@U…>` must not ping anyone while it is written. */
+function defuseMentions(markdown: string): string {
+  return markdown.replace(/<([!@#])/g, "<\u200b$1");
+}

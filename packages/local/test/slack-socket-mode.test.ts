@@ -73,7 +73,7 @@ describe("Slack through Socket Mode", () => {
     expect(pushed.envelope.ack).toEqual({ envelope_id: pushed.envelope.envelope_id });
     await eventually(() => h.slack.posted(c.general).length === 1);
     const [answer] = h.slack.posted(c.general);
-    expect(answer).toMatchObject({ text: "Answer to: @ada hello over the socket", thread_ts: String(body.event.ts) });
+    expect(answer).toMatchObject({ markdown_text: "Answer to: @ada hello over the socket", thread_ts: String(body.event.ts) });
 
     // Slack sends a mention twice (app_mention and message) and redelivers what it thinks was missed: one answer.
     const copy = h.slack.eventCallback({ api_app_id: c.app.app_id, event: { ...h.slack.messageEvent({ channel: c.general, user: "U0HUMAN", text: String(body.event.text), ts: String(body.event.ts) }) } });
@@ -97,7 +97,7 @@ describe("Slack through Socket Mode", () => {
 
     const pushed = await h.slack.pushSocketEvent(c.app.app_id, mention(c, "after the refresh"));
     expect(pushed).toMatchObject({ acked: true, envelope: { connection_id: fresh!.id } });
-    await eventually(() => h.slack.posted(c.general).some((m) => m.text.endsWith("after the refresh")));
+    await eventually(() => h.slack.posted(c.general).some((m) => m.markdown_text?.endsWith("after the refresh")));
   });
 
   test("a connection that drops is opened again", async () => {
@@ -107,7 +107,7 @@ describe("Slack through Socket Mode", () => {
     await eventually(() => h.slack.socketConnections(c.app.app_id).length === 2 && openConnections(c).length === 1);
     expect(h.slack.socketConnections(c.app.app_id)[0]!.closeCode).toBe(1006);
     expect((await h.slack.pushSocketEvent(c.app.app_id, mention(c, "after the drop"))).acked).toBe(true);
-    await eventually(() => h.slack.posted(c.general).some((m) => m.text.endsWith("after the drop")));
+    await eventually(() => h.slack.posted(c.general).some((m) => m.markdown_text?.endsWith("after the drop")));
   });
 
   test("a half-open connection (silent, never closed) is noticed by its missing pongs and replaced", async () => {
@@ -117,7 +117,7 @@ describe("Slack through Socket Mode", () => {
     await eventually(() => h.slack.socketConnections(c.app.app_id).length === 2);
     const pushed = await h.slack.pushSocketEvent(c.app.app_id, mention(c, "after the silence"));
     expect(pushed).toMatchObject({ acked: true, envelope: { connection_id: h.slack.socketConnections(c.app.app_id)[1]!.id } });
-    await eventually(() => h.slack.posted(c.general).some((m) => m.text.endsWith("after the silence")));
+    await eventually(() => h.slack.posted(c.general).some((m) => m.markdown_text?.endsWith("after the silence")));
   });
 
   test("Socket Mode turned off (link_disabled) is named in last_error", async () => {

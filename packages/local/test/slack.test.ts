@@ -182,7 +182,7 @@ describe("ingress", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const posts = h.slack.posted(c.general);
     expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({ thread_ts: ts, text: "Answer to: @ada what is 2+2?" });
+    expect(posts[0]).toMatchObject({ thread_ts: ts, markdown_text: "Answer to: @ada what is 2+2?" });
   });
 
   test("a retry whose first delivery never got in is answered", async () => {
@@ -231,7 +231,7 @@ describe("ingress", () => {
     expect(h.slack.statuses(c.general).map((s) => s.thread_ts)).toEqual([parent, parent]);
   });
 
-  test("mrkdwn is escaped, long answers are split in order, and a 429 waits Retry-After", async () => {
+  test("answers go as Markdown for Slack to render, long answers are split in order, and a 429 waits Retry-After", async () => {
     const c = await connect();
     const long = `a < b && c > d **bold**\n\n${Array.from({ length: 12 }, (_, i) => `Paragraph ${i} ${"x".repeat(500)}.`).join("\n\n")}`;
     h.openai.reply(() => long);
@@ -241,9 +241,9 @@ describe("ingress", () => {
       await eventually(async () => (await events(c))[0]?.type === "replied");
       const posts = h.slack.posted(c.general);
       expect(posts.length).toBeGreaterThan(1);
-      expect(posts[0]!.text.startsWith("a &lt; b &amp;&amp; c &gt; d *bold*")).toBe(true);
-      expect(posts.every((p) => p.text.length <= 4000)).toBe(true);
-      expect(posts.map((p) => p.text.match(/Paragraph (\d+)/g)?.map((m) => Number(m.split(" ")[1]))).flat().filter((n) => n !== undefined)).toEqual(
+      expect(posts[0]!.markdown_text!.startsWith("a < b && c > d **bold**")).toBe(true);
+      expect(posts.every((p) => p.text === "" && p.markdown_text!.length <= 4000)).toBe(true);
+      expect(posts.map((p) => p.markdown_text!.match(/Paragraph (\d+)/g)?.map((m) => Number(m.split(" ")[1]))).flat().filter((n) => n !== undefined)).toEqual(
         Array.from({ length: 12 }, (_, i) => i),
       );
       const calls = h.slack.callsTo("chat.postMessage").filter((call) => call.params.channel === c.general);

@@ -68,7 +68,7 @@ describePlatformClientContract("Slack", async () => {
       { bot_token: app.token },
     ),
     limit: 4000,
-    sent: async () => slack.posted(channel).map((p) => p.text),
+    sent: async () => slack.posted(channel).map((p) => p.markdown_text ?? p.text),
     rateLimitNext: (seconds) => slack.failNext("chat.postMessage", { kind: "rate_limit", retryAfter: seconds }),
   };
 });

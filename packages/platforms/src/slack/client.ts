@@ -1,17 +1,13 @@
 import type { Logger, OutboundContext, PlatformClient } from "@patchbay/core";
-import { splitText } from "../shared/split-text.ts";
-import { markdownToMrkdwn } from "./mrkdwn.ts";
+import { splitForSlack, toSlackMarkdown } from "./slack-markdown.ts";
 import { createSlackPartStreaming } from "./part-streaming.ts";
 import { readSlackRoute, requireSlackRoute } from "./route.ts";
 import { createSlackWebClient, slackCall } from "./web-client.ts";
 
-/** Slack advises keeping `text` under 4000 characters; escaping can lengthen a part, so parts stay shorter. */
-const SLACK_PART_LIMIT = 3500;
-
 /** How a part reads in Slack, the same whether it is posted or a streamed message gets its final text. */
-const partBody = (part: string) => ({ text: markdownToMrkdwn(part), mrkdwn: true });
+const partBody = (part: string) => ({ markdown_text: toSlackMarkdown(part) });
 
-/** The responder's Slack side: a "thinking" status, then mrkdwn replies in the question's thread, streamed as they are written. */
+/** The responder's Slack side: a "thinking" status, then Markdown replies (Slack renders them) in the question's thread, streamed as they are written. */
 export function createSlackClient(apiUrl: string, logger: Logger): PlatformClient {
   const web = (context: OutboundContext) => createSlackWebClient(context.secrets.bot_token!, apiUrl);
 
@@ -44,7 +40,7 @@ export function createSlackClient(apiUrl: string, logger: Logger): PlatformClien
       return () => undefined;
     },
 
-    split: (answer) => splitText(answer, SLACK_PART_LIMIT),
+    split: (answer) => splitForSlack(answer),
 
     sendPart,
 

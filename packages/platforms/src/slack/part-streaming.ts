@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import { PlatformCallError } from "@patchbay/core";
 import type { Logger, OutboundContext, PartStreaming, SentPart } from "@patchbay/core";
 import { requireSlackRoute } from "./route.ts";
+import { defuseMentions } from "./slack-markdown.ts";
 import { slackCall } from "./web-client.ts";
 
 /** chat.appendStream is Tier 4 (100+ a minute per workspace): one append a second per answer. */
@@ -14,7 +15,7 @@ export interface SlackPartStreamingDeps {
   /** Posts a part as a plain answer (the same as `sendPart`). */
   post(context: OutboundContext, part: string, index: number): Promise<SentPart>;
   /** The `chat.update` arguments that make a message show a part exactly as `sendPart` formats it. */
-  partBody(part: string): { text: string } & Record<string, unknown>;
+  partBody(part: string): { markdown_text: string };
   logger: Logger;
 }
 
@@ -82,9 +83,4 @@ export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStre
       await update(context, messageId, part);
     },
   };
-}
-
-/** Raw model text streams as Markdown: `<!channel>`, `<!here>` and `<@U…>` must not ping anyone while it is written. */
-function defuseMentions(markdown: string): string {
-  return markdown.replace(/<([!@#])/g, "<\u200b$1");
 }

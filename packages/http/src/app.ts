@@ -2,11 +2,14 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Logger } from "@patchbay/core";
 import { jsonBodyGuard, leaveBodyUnread } from "./body-guard.ts";
+import { consoleRoutes } from "./console-routes.ts";
+import type { ConsoleAssets } from "./console-routes.ts";
 import type { AppEnv, HttpDeps } from "./context.ts";
 import { DOCS_CSP, DOCS_SCRIPT, DOCS_STYLE, renderDocsPage } from "./docs-page.ts";
 import type { OpenApiDoc } from "./docs-page.ts";
 import { degradedExample, healthExample } from "./examples.ts";
 import { logFailure } from "./http-errors.ts";
+import { securePage } from "./page-headers.ts";
 import { idempotencyKeyParameter, idempotencyKeys } from "./idempotency.ts";
 import { integrationRoutes } from "./integration-routes.ts";
 import { documentMiddlewareAnswers, jsonResponse, validationHook } from "./openapi.ts";
@@ -34,8 +37,14 @@ const TAGS = [
   { name: "Health", description: "Whether this deployment can reach its store and queue." },
 ];
 
-/** The REST API: /v1, /health, /openapi.json and /docs. */
-export function createApiApp(deps: HttpDeps) {
+/** What the API serves besides its routes. */
+export interface ApiAppOptions {
+  /** The web console's built files, served at /console; without them /console is not a route. */
+  console?: ConsoleAssets;
+}
+
+/** The REST API: /v1, /health, /openapi.json, /docs and the web console at /console. */
+export function createApiApp(deps: HttpDeps, options: ApiAppOptions = {}) {
   const app = base(deps.logger);
 
   app.openapi(
@@ -121,21 +130,20 @@ export function createApiApp(deps: HttpDeps) {
     secureDocs(c);
     return c.body(DOCS_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
   });
+  if (options.console) app.route("/console", consoleRoutes(options.console));
   return app;
 }
 
 /** The docs load nothing but their own stylesheet and script: no inline code, no other origin. */
 function secureDocs(c: Context) {
-  c.header("Content-Security-Policy", DOCS_CSP);
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
+  securePage(c, DOCS_CSP);
 }
 
 /** Both on one server, as the local runtime serves them. */
-export function createApp(deps: HttpDeps) {
+export function createApp(deps: HttpDeps, options: ApiAppOptions = {}) {
   const app = base(deps.logger);
   app.route("/", createWebhookApp(deps));
-  app.route("/", createApiApp(deps));
+  app.route("/", createApiApp(deps, options));
   return app;
 }
 

@@ -7,6 +7,7 @@ import { createDocumentClient, createDynamoIdempotencyStore, createDynamoStore, 
 import { systemClock } from "@patchbay/core";
 import type { Clock, Listener, Logger, Metrics, ReplicaModel, Store, TokenVault } from "@patchbay/core";
 import { createPatchbay } from "@patchbay/composition";
+import { buildConsole } from "@patchbay/console/build";
 import { createApp } from "@patchbay/http";
 import type { LocalConfig } from "./config.ts";
 import { secureDataDir } from "./data-dir.ts";
@@ -90,7 +91,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   for (const { owner, key } of config.apiKeys) await apiKeys.seed(owner, key);
 
-  const app = createApp(patchbay.http);
+  // The console is built by esbuild on its first request (about a fifth of a second), not at every start.
+  const app = createApp(patchbay.http, { console: buildConsole });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: "127.0.0.1" }, () => {
       s.off("error", reject);

@@ -1,12 +1,9 @@
 import { PlatformCallError, ValidationError, isPublicHttpsUrl } from "@patchbay/core";
 import type { Integration, PlatformConnector, SecretBundle, SeenChannel } from "@patchbay/core";
+import { REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "./scopes.ts";
 import { openSocketModeUrl } from "./socket-mode.ts";
 import { createSlackWebClient, slackCall } from "./web-client.ts";
 
-/** Scopes Patchbay needs for every Slack integration. */
-export const REQUIRED_SLACK_SCOPES = ["app_mentions:read", "chat:write", "im:history", "channels:read", "groups:read"];
-/** Extra scopes when `scope: all` answers every channel message. */
-export const SCOPE_ALL_SLACK_SCOPES = ["channels:history", "groups:history"];
 
 const CHANNEL_PAGE_SIZE = 200;
 

@@ -64,17 +64,28 @@ test("kill -9 while polling neither loses nor repeats an update", async () => {
     return (await response.json()) as { id: string; delivery?: string };
   };
   const answers = () => telegram.sentMessages(token).map((m) => m.text);
+  // Until the fake has seen a killed process hang up, it would hand a new update to that dead long poll (so would
+  // Telegram: such an update is returned again to the next poller, as it was never confirmed).
+  const noPollHeld = () => !telegram.callsTo("getUpdates", token).some((call) => call.response === undefined);
+  /** How many messages the events log shows as replied: an answer is recorded only after Telegram took it. */
+  const replied = async (integrationId: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/integrations/${integrationId}/events`, { headers: { authorization: `Bearer ${KEY}` } });
+    const events = ((await response.json()) as { data: { type: string }[] }).data;
+    return events.filter((event) => event.type === "replied").length;
+  };
 
   try {
     const first = await startProcess(env);
     expect(first.output()).toContain("Telegram: long polling (PUBLIC_URL is not public HTTPS)");
     const replica = await api("/v1/replicas", { name: "Ada" });
-    expect(await api("/v1/integrations/telegram", { replica_id: replica.id, bot_token: token })).toMatchObject({ delivery: "polling" });
+    const integration = await api("/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
+    expect(integration).toMatchObject({ delivery: "polling" });
 
     // Confirmed to Telegram means the pipeline took it and its offset is on disk.
     expect((await telegram.deliver(token, dm(1, "one"))).status).toBe(200);
     await eventually(() => openai.requests.length === 1);
     await kill9(first.child);
+    await eventually(noPollHeld);
     telegram.queueUpdate(token, dm(2, "two (sent while nothing ran)"));
 
     const pollsBefore = telegram.callsTo("getUpdates", token).length;
@@ -86,9 +97,12 @@ test("kill -9 while polling neither loses nor repeats an update", async () => {
     // The restarted poller began where the first one's offset file said.
     expect(telegram.callsTo("getUpdates", token)[pollsBefore]?.params.offset).toBe(one!.update_id + 1);
 
-    // kill -9 while a long poll is held and nothing is in flight.
+    // kill -9 while a long poll is held and nothing is in flight: both answers recorded, not only sent (between
+    // Telegram taking a message and the record of it, a crash resends: Telegram's sendMessage has no idempotency key).
+    await eventually(async () => (await replied(integration.id)) === 2, 30_000);
     await eventually(() => telegram.callsTo("getUpdates", token).some((call) => call.response === undefined));
     await kill9(second.child);
+    await eventually(noPollHeld);
     telegram.queueUpdate(token, dm(3, "three"));
     const third = await startProcess(env);
     await eventually(() => answers().length === 3, 30_000);

@@ -8,6 +8,7 @@ import type {
   DeliveryClaim,
   DeliveryRef,
   IgnoreReason,
+  ImageReport,
   LastError,
   LoggedMessage,
   ReplyJob,
@@ -93,6 +94,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       chatId: String(item.chatId),
       userId: String(item.userId),
       text: String(item.text),
+      ...(item.images !== undefined ? { images: item.images as ImageReport } : {}),
     };
     switch (item.status) {
       case "ignored":
@@ -174,7 +176,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       try {
         // A message never taken (or only logged as ignored, or long expired) starts from nothing.
         return await claim(
-          `SET ${sets.join(", ")}, partsSent = :zero, messageIds = :none REMOVE answer, #error, latencyMs`,
+          `SET ${sets.join(", ")}, partsSent = :zero, messageIds = :none REMOVE answer, #error, latencyMs, images`,
           "attribute_not_exists(pk) OR expiresAt < :nowSeconds OR #status = :ignored",
           { ":zero": 0, ":none": [], ":nowSeconds": seconds(now), ":ignored": "ignored" },
           { "#error": "error" },
@@ -227,6 +229,20 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     renewLease: (ref, until) => setLease(ref, until),
 
     releaseDelivery: (ref) => setLease(ref, 0),
+
+    async recordImages(ref, report) {
+      await conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: deliveryKey(ref),
+            UpdateExpression: "SET images = :images",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":images": report },
+          }),
+        ),
+      );
+    },
 
     async recordFailure(ref, error) {
       await conditional(() =>

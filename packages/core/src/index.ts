@@ -18,6 +18,7 @@ export * from "./answer-limit.ts";
 export * from "./responder.ts";
 export * from "./answer-stream.ts";
 export * from "./prompt.ts";
+export * from "./images.ts";
 export * from "./preview.ts";
 export * from "./idempotency.ts";
 export * from "./api-keys.ts";

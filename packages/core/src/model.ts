@@ -107,6 +107,20 @@ export interface InboundMessage<Route = unknown> {
   sentAt: string;
   /** Where the platform's client sends the answer, typed and checked by that platform (never secrets). */
   route: Route;
+  /** Pictures sent with (or as) the message, as references the platform client downloads when answering. */
+  images?: InboundImage[];
+}
+
+/** A picture that came with a message: where the platform client finds it, never its bytes (nothing stores them). */
+export interface InboundImage {
+  /** What the platform client downloads it by: a Telegram file_id, a Slack url_private, a Discord attachment URL. */
+  ref: string;
+  /** The file name, for the activity log. */
+  name: string;
+  /** The media type the platform declares (the bytes decide once downloaded); null when it declares none. */
+  mediaType: string | null;
+  /** The size in bytes the platform declares; null when it declares none. */
+  size: number | null;
 }
 
 /** What ingress enqueues for the responder. */
@@ -151,7 +165,32 @@ export interface ActivityBase {
   chatId: string;
   userId: string;
   text: string;
+  /** What became of the pictures of a message being answered; absent when none came. */
+  images?: ImageReport;
 }
+
+/** How many pictures came with a message, how many reached the model, and why each other one did not. */
+export interface ImageReport {
+  received: number;
+  passed: number;
+  notPassed: ImageLeftOut[];
+}
+
+export interface ImageLeftOut {
+  /** The file name the platform gave. */
+  name: string;
+  reason: ImageLeftOutReason;
+  /** What happened, in words a person can act on. */
+  message: string;
+}
+
+/**
+ * Why a picture did not reach the model: the replica's model reads text only; larger than the cap on one
+ * image; not PNG, JPEG, GIF or WebP; more pictures than one message passes on; the platform did not hand
+ * the file over.
+ */
+export const IMAGE_LEFT_OUT_REASONS = ["model_text_only", "too_large", "unsupported_type", "too_many", "download_failed"] as const;
+export type ImageLeftOutReason = (typeof IMAGE_LEFT_OUT_REASONS)[number];
 
 /** Why a delivery was not answered; `decide()` in core is the one place that picks one. */
 export type IgnoreReason =

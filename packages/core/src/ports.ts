@@ -7,6 +7,8 @@ import type {
   ChannelRef,
   ChatMessage,
   IgnoreReason,
+  ImageReport,
+  InboundImage,
   InboundMessage,
   Integration,
   LastError,
@@ -141,6 +143,8 @@ export interface DeliveryStore {
   releaseDelivery(ref: DeliveryRef): Promise<void>;
   /** Marks a message failed for good (after the last attempt). */
   recordFailure(ref: DeliveryRef, error: LastError): Promise<void>;
+  /** Logs what became of the pictures of a message being answered (how many came, how many the model got, why not). */
+  recordImages(ref: DeliveryRef, report: ImageReport): Promise<void>;
   /** The integration's activity, newest first. */
   listEvents(integrationId: string, page: PageRequest, now: number): Promise<Page<ActivityEvent>>;
   /** The last answered exchanges of a conversation, oldest first, as chat turns. */
@@ -322,6 +326,11 @@ export interface PlatformClient {
   sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
   /** Runs once every part is out and recorded (Discord starts a thread from the answer); best effort. */
   finish?(context: OutboundContext, messageIds: string[]): Promise<void>;
+  /**
+   * Downloads a picture of the message with the bot's credentials, reading no more than `maxBytes` (then it
+   * throws PAYLOAD_TOO_LARGE); other failures throw PlatformCallError. The bytes live for one model call.
+   */
+  downloadImage?(context: OutboundContext, image: InboundImage, maxBytes: number): Promise<Uint8Array>;
   /** How the platform shows an answer while the model writes it; without it, answers arrive whole. */
   streaming?: PartStreaming;
 }

@@ -11,6 +11,7 @@ import { noMetrics } from "./metrics.ts";
 import type { Metrics } from "./metrics.ts";
 import { deliveryRef } from "./ports.ts";
 import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
+import { gatherImages, imageDownloader } from "./images.ts";
 import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
 
 export interface ResponderDeps {
@@ -69,9 +70,11 @@ export function createResponder(deps: ResponderDeps) {
   ): Promise<StreamedAnswer> => {
     const { provider, model } = deps.models.resolve(replica.model);
     const history = await store.recentTurns(integration.id, job.message.conversationId, deps.historyExchanges, clock.now());
-    const messages = replicaConversation(replica, history, userTurn(job.message.text, job.message.userName));
     const stopTyping = client.startTyping(context);
     try {
+      const gathered = await gatherImages(job.message.images, { acceptsImages: provider.acceptsImages(model), download: imageDownloader(client, context) });
+      if (gathered) await store.recordImages(deliveryRef(integration.id, job.message), gathered.report);
+      const messages = replicaConversation(replica, history, userTurn(job.message.text, job.message.userName, gathered));
       const request = { model, messages, ...samplingSettings(replica) };
       return show ? await show(provider.stream(request)) : { text: await provider.complete(request), finalized: new Map() };
     } finally {

@@ -1,7 +1,7 @@
 /** Request and response schemas: the same definitions validate requests and generate /openapi.json. */
 import { z } from "@hono/zod-openapi";
 import type { Platform } from "@patchbay/core";
-import { MAX_OUTPUT_TOKENS, MAX_TEMPERATURE, PLATFORMS } from "@patchbay/core";
+import { IMAGE_LEFT_OUT_REASONS, IMAGE_LIMITS, MAX_OUTPUT_TOKENS, MAX_TEMPERATURE, PLATFORMS } from "@patchbay/core";
 
 /** The platforms the registry lists, as the API names them. */
 const PlatformName = z.enum(PLATFORMS as [Platform, ...Platform[]]);
@@ -289,6 +289,25 @@ export const ChannelsBody = z
   .strictObject({ channel_ids: ChannelIds.default([]), sync_all: z.boolean().default(false) })
   .openapi("ChannelSelection");
 
+const EventImages = z
+  .object({
+    received: z.number().int().openapi({ description: "Pictures sent with (or as) the message." }),
+    passed: z.number().int().openapi({ description: "Pictures the replica's model was given." }),
+    not_passed: z
+      .array(
+        z.object({
+          name: z.string().openapi({ description: "The file name the platform gave." }),
+          reason: z.enum(IMAGE_LEFT_OUT_REASONS),
+          message: z.string().openapi({ description: "What happened and what to do about it." }),
+        }),
+      )
+      .openapi({ description: "Each picture the model was not given, and why (the model still answers the text)." }),
+  })
+  .openapi("EventImages", {
+    description:
+      `For a message that came with pictures, once it is being answered. A model that accepts images is given up to ${IMAGE_LIMITS.maxImages} PNG, JPEG, GIF or WebP pictures of at most ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MB each; they are downloaded for the answer and never stored.`,
+  });
+
 export const EventList = z
   .object({
     data: z.array(
@@ -304,6 +323,7 @@ export const EventList = z
         reason: z.string().optional(),
         detail: z.string().optional().openapi({ description: "For unexpected payloads and unsupported events: what was unexpected." }),
         error: z.object({ code: z.string(), message: z.string(), at: Timestamp }).optional(),
+        images: EventImages.optional(),
       }),
     ),
     next_cursor: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { integrationStatus } from "@patchbay/core";
-import type { ActivityEvent, ChannelView, Integration, Replica } from "@patchbay/core";
+import type { ActivityEvent, ChannelView, ImageReport, Integration, Replica } from "@patchbay/core";
 
 /** Domain records to the API's snake_case JSON. Secrets never reach this layer. */
 
@@ -68,7 +68,15 @@ export function channelJson(channel: ChannelView) {
 }
 
 export function eventJson(event: ActivityEvent) {
-  const base = { id: event.id, type: event.type, at: event.at, chat_id: event.chatId, user_id: event.userId, text: event.text };
+  const base = {
+    id: event.id,
+    type: event.type,
+    at: event.at,
+    chat_id: event.chatId,
+    user_id: event.userId,
+    text: event.text,
+    ...(event.images ? { images: imagesJson(event.images) } : {}),
+  };
   switch (event.type) {
     case "replied":
       return { ...base, latency_ms: event.latencyMs, message_ids: event.messageIds };
@@ -79,4 +87,8 @@ export function eventJson(event: ActivityEvent) {
     default:
       return base;
   }
+}
+
+function imagesJson(report: ImageReport) {
+  return { received: report.received, passed: report.passed, not_passed: report.notPassed.map(({ name, reason, message }) => ({ name, reason, message })) };
 }

@@ -56,6 +56,13 @@ describe("answering rules", () => {
     expect(decide(integration(), said({ isDirect: true, text: "  \n " }))).toEqual({ answer: false, reason: "empty_message" });
   });
 
+  test("a picture with no text is a question about the picture, under the same rules as any message", () => {
+    const images = [{ ref: "file-1", name: "photo.jpg", mediaType: "image/jpeg", size: 1000 }];
+    expect(decide(integration(), said({ isDirect: true, text: "", images }))).toEqual({ answer: true });
+    expect(decide(integration(), said({ text: " ", images }))).toEqual({ answer: false, reason: "not_addressed" });
+    expect(decide(integration(), said({ isDirect: true, text: "", images: [] }))).toEqual({ answer: false, reason: "empty_message" });
+  });
+
   test("edits, deletions and membership changes are logged, never answered", () => {
     expect(decide(integration(), { kind: "activity", activity: "edit", logged })).toEqual({ answer: false, reason: "edited_message" });
     expect(decide(integration(), { kind: "activity", activity: "delete", logged })).toEqual({ answer: false, reason: "deleted_message" });

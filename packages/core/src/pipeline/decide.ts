@@ -30,7 +30,8 @@ export function decide(integration: Integration, event: PlatformEvent): Decision
     case "message": {
       if (event.sender !== "person") return { answer: false, reason: SENDER_REASONS[event.sender] };
       const { message } = event;
-      if (message.text.trim() === "") return { answer: false, reason: "empty_message" };
+      // A picture on its own is a question about the picture.
+      if (message.text.trim() === "" && !message.images?.length) return { answer: false, reason: "empty_message" };
       if (!integration.active) return { answer: false, reason: "integration_inactive" };
       if (integration.scope === "none") return { answer: false, reason: "scope_none" };
       if (message.isDirect) return { answer: true };

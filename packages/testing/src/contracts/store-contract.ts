@@ -397,6 +397,27 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(rest.items.map((e) => e.id)).toEqual(["u1"]);
       });
 
+      test("the pictures' report shows on the event while it is answered and once it is; a message without pictures has none", async () => {
+        const store = await makeStore();
+        const job = jobAt("u1", T0);
+        const report = {
+          received: 2,
+          passed: 1,
+          notPassed: [{ name: "IMG_1.HEIC", reason: "unsupported_type" as const, message: "The file is of type image/heic." }],
+        };
+        await store.claimDelivery(job, T0, LEASE);
+        await store.recordImages(ref(job), report);
+        expect((await store.listEvents("int_contract", { limit: 1 }, T0 + 1)).items[0]).toMatchObject({ type: "processing", images: report });
+        await store.recordPartSent(ref(job), "m1", { latencyMs: 10, answer: "a cat" });
+        expect((await store.listEvents("int_contract", { limit: 1 }, T0 + 2)).items[0]).toMatchObject({ type: "replied", images: report });
+        const plain = jobAt("u2", T0 + 3);
+        await store.claimDelivery(plain, T0 + 3, LEASE);
+        await store.recordPartSent(ref(plain), "m2", { latencyMs: 10, answer: "hi" });
+        const [latest] = (await store.listEvents("int_contract", { limit: 1 }, T0 + 4)).items;
+        expect(latest).toMatchObject({ id: "u2", type: "replied" });
+        expect(latest).not.toHaveProperty("images");
+      });
+
       test("history has the answered exchanges of one conversation, oldest first, until they expire", async () => {
         const store = await makeStore();
         const answer = async (key: string, conversation: string, at: number, parts: number) => {

@@ -45,7 +45,7 @@ export interface LocalStackOptions {
    */
   listeners?: readonly Listener[];
   /** Timings of those transports (tests shorten them). */
-  transports?: Pick<LocalTransportsOptions, "intervalMs" | "telegram" | "slack">;
+  transports?: Pick<LocalTransportsOptions, "intervalMs" | "telegram" | "slack" | "discord">;
 }
 
 export interface LocalStack {
@@ -112,7 +112,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   queue.start(({ message }) => responder.respond(message.job, { number: message.receiveCount }));
   const transports = await startLocalTransports(
     { store, vault, pipeline: patchbay.pipeline, clock, logger },
-    { dataDir: config.dataDir, telegramApiUrl: config.telegramApiUrl, slackApiUrl: config.slackApiUrl, listeners, ...options.transports },
+    { dataDir: config.dataDir, telegramApiUrl: config.telegramApiUrl, slackApiUrl: config.slackApiUrl, discordApiUrl: config.discordApiUrl, listeners, ...options.transports },
   );
   const reconcile = () =>
     reconciler.run().catch((error: unknown) => {

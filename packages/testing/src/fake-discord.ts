@@ -349,6 +349,12 @@ export interface FakeDiscord {
   createInteraction(appId: Snowflake, init: InteractionInit): DiscordInteraction;
   /** Acknowledge an interaction as if the app had answered in time (default `{type: 5}`), bypassing the deadline. */
   acknowledgeInteraction(token: string, response?: { type: number; data?: Record<string, unknown> }): DiscordMessage | undefined;
+  /**
+   * Send an interaction as INTERACTION_CREATE over the Gateway, as Discord does for an application without
+   * an Interactions Endpoint URL; the app answers with POST /interactions/{id}/{token}/callback. Throws if
+   * the application has an endpoint URL (Discord would POST it there).
+   */
+  dispatchInteraction(appId: Snowflake, interaction: DiscordInteraction): void;
   /** POST an interaction to the app's endpoint, signed; applies an inline 200 answer like Discord. */
   deliverInteraction(appId: Snowflake, interaction: DiscordInteraction, opts?: DeliverInteractionOptions): Promise<Response>;
   /** Make an interaction token older than its 15-minute lifetime. */
@@ -2395,6 +2401,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     createInteraction,
     acknowledgeInteraction,
     deliverInteraction,
+    dispatchInteraction(appId, interaction) {
+      const app = requireApp(appId);
+      if (app.interactionsEndpointUrl) throw new Error(`fake Discord: application ${appId} has an Interactions Endpoint URL; interactions go there`);
+      const state = interactions.get(interaction.token);
+      if (state && state.deliveredAt === undefined) state.deliveredAt = Date.now();
+      gateway.dispatch(appId, "INTERACTION_CREATE", clone(interaction));
+    },
     expireInteraction(token) {
       const state = requireInteraction(token);
       state.createdAt = Math.min(state.createdAt, Date.now() - tokenLifetimeMs - 1000);

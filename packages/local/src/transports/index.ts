@@ -1,4 +1,6 @@
 import type { Listener } from "@patchbay/core";
+import { startDiscordGateway } from "./discord-gateway.ts";
+import type { DiscordGatewayOptions } from "./discord-gateway.ts";
 import { createOffsetStore } from "./offset-store.ts";
 import { startSlackSocketMode } from "./slack-socket-mode.ts";
 import type { SlackSocketModeOptions } from "./slack-socket-mode.ts";
@@ -11,19 +13,21 @@ import type { TransportDeps, TransportFactory } from "./transport.ts";
 export type { TransportSupervisor } from "./supervisor.ts";
 export type { TransportDeps } from "./transport.ts";
 
-/** The listeners `npm start` runs: Telegram long polling and Slack Socket Mode (Discord's Gateway joins them later). */
-export const LOCAL_LISTENERS: readonly Listener[] = ["polling", "socket"];
+/** The listeners `npm start` runs: Telegram long polling, Slack Socket Mode and Discord's Gateway. */
+export const LOCAL_LISTENERS: readonly Listener[] = ["polling", "socket", "gateway"];
 
 export interface LocalTransportsOptions {
   dataDir: string;
   telegramApiUrl: string;
   slackApiUrl: string;
+  discordApiUrl: string;
   /** Which of them to run. */
   listeners: readonly Listener[];
   /** How often the store is followed (tests shorten it). */
   intervalMs?: number;
   telegram?: Omit<TelegramPollingOptions, "apiUrl" | "offsets">;
   slack?: Omit<SlackSocketModeOptions, "apiUrl">;
+  discord?: Omit<DiscordGatewayOptions, "apiUrl">;
 }
 
 /** The transports of the local runtime, one per integration that receives through one, kept in step with the store. */
@@ -32,6 +36,7 @@ export async function startLocalTransports(deps: TransportDeps, options: LocalTr
   const all: Partial<Record<Listener, TransportFactory>> = {
     polling: (d, integration) => startTelegramPolling(d, integration, { ...options.telegram, apiUrl: options.telegramApiUrl, offsets }),
     socket: (d, integration) => startSlackSocketMode(d, integration, { ...options.slack, apiUrl: options.slackApiUrl }),
+    gateway: (d, integration) => startDiscordGateway(d, integration, { ...options.discord, apiUrl: options.discordApiUrl }),
   };
   const factories = Object.fromEntries(options.listeners.flatMap((listener) => (all[listener] ? [[listener, all[listener]]] : [])));
   return startTransportSupervisor(deps, { factories, offsets, ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}) });

@@ -1,4 +1,4 @@
-import { PlatformCallError, ValidationError, randomString } from "@patchbay/core";
+import { PlatformCallError, ValidationError, isPublicHttpsUrl, randomString } from "@patchbay/core";
 import type { ChannelRef, Integration, PlatformConnector, SeenChannel } from "@patchbay/core";
 import { intentWarnings } from "./application-flags.ts";
 import { inviteUrl, replicaCommands } from "./commands.ts";
@@ -70,6 +70,12 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
 
   const commandsPath = (integration: Integration) => `/applications/${integration.bot.id}/guilds/${integration.guildId}/commands`;
 
+  /**
+   * Interactions come over the Gateway when the application has no Interactions Endpoint URL: so it is
+   * left empty where a Gateway listener runs and Discord could not reach PUBLIC_URL anyway (a laptop).
+   */
+  const interactionsOverGateway = (integration: Integration, webhookUrl: string) => integration.delivery === "gateway" && !isPublicHttpsUrl(webhookUrl);
+
   return {
     platform: "discord",
 
@@ -95,6 +101,10 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
     async register(integration, secrets, webhookUrl, replica) {
       const token = secrets.bot_token!;
       await rest("PUT", commandsPath(integration), { token, body: replicaCommands(replica.name) });
+      if (interactionsOverGateway(integration, webhookUrl)) {
+        if ((await application(token)).interactions_endpoint_url) await rest("PATCH", "/applications/@me", { token, body: { interactions_endpoint_url: "" } });
+        return;
+      }
       try {
         // Discord PINGs the URL (signed, then deliberately badly signed) before it accepts it.
         await rest("PATCH", "/applications/@me", { token, body: { interactions_endpoint_url: webhookUrl } });
@@ -111,8 +121,9 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
       }
     },
 
-    async isRegistered(_integration, secrets, webhookUrl) {
-      return (await application(secrets.bot_token!)).interactions_endpoint_url === webhookUrl;
+    async isRegistered(integration, secrets, webhookUrl) {
+      const endpoint = (await application(secrets.bot_token!)).interactions_endpoint_url;
+      return interactionsOverGateway(integration, webhookUrl) ? !endpoint : endpoint === webhookUrl;
     },
 
     async validate(integration, secrets, webhookUrl) {
@@ -121,7 +132,15 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
         throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different Discord application; rotate bot_token.");
       }
       await guild(secrets.bot_token!, integration.guildId!, app.id);
-      if (app.interactions_endpoint_url !== webhookUrl) {
+      if (interactionsOverGateway(integration, webhookUrl)) {
+        if (app.interactions_endpoint_url) {
+          throw new PlatformCallError(
+            "PLATFORM_ERROR",
+            "The application has an Interactions Endpoint URL, so Discord sends /ask there instead of over the Gateway; Patchbay clears it on its next check.",
+            { interactions_endpoint_url: app.interactions_endpoint_url },
+          );
+        }
+      } else if (app.interactions_endpoint_url !== webhookUrl) {
         throw new PlatformCallError(
           "PLATFORM_ERROR",
           "The application's Interactions Endpoint URL is not Patchbay's; Patchbay sets it again on its next check.",

@@ -2,8 +2,9 @@ import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import type { SessionInfo } from "@discordjs/ws";
 import { PlatformCallError } from "@patchbay/core";
-import type { Logger } from "@patchbay/core";
+import type { Ingested, Logger } from "@patchbay/core";
 import { gatewayIntents } from "./gateway-intents.ts";
+import { answerGatewayInteraction } from "./gateway-interactions.ts";
 import { createThreadParents } from "./gateway-threads.ts";
 import { createDiscordRest } from "./rest.ts";
 
@@ -43,10 +44,12 @@ export interface GatewaySessionOptions {
   /** A session an earlier holder handed over: RESUMEd instead of a new IDENTIFY. */
   resume?: GatewayResumeState | null;
   /**
-   * Each forwarded dispatch, one at a time in Discord's order. A rejection is logged and the resume state
-   * stops advancing, so a later holder that RESUMEs gets it replayed (the pipeline's dedupe keeps one answer).
+   * Each forwarded dispatch, one at a time in Discord's order; normally `pipeline.ingestBody(integration,
+   * dispatch)`. For INTERACTION_CREATE its outcome is what the session answers the interaction with (the REST
+   * callback stands in for a webhook's HTTP response). A rejection is logged and the resume state stops
+   * advancing, so a later holder that RESUMEs gets it replayed (the pipeline's dedupe keeps one answer).
    */
-  onDispatch(dispatch: GatewayDispatch): Promise<void>;
+  onDispatch(dispatch: GatewayDispatch): Promise<Ingested | void>;
   /**
    * The session stopped and will not come back by itself: a close Discord means for good (4004 token,
    * 4013/4014 intents, 4010–4012; the message says what to fix), or the Gateway could not be opened at all
@@ -110,6 +113,11 @@ const FATAL_CLOSES: Record<number, { code: PlatformCallError["code"]; message: s
 export function fatalClose(closeCode: number): PlatformCallError | null {
   const fatal = FATAL_CLOSES[closeCode];
   return fatal ? new PlatformCallError(fatal.code, fatal.message, { platform: "discord", close_code: closeCode }) : null;
+}
+
+/** Whether a `last_error` is one a fatal close wrote: a session that is live again makes it stale. */
+export function isFatalCloseError(error: { code: string; message: string }): boolean {
+  return Object.values(FATAL_CLOSES).some((fatal) => fatal.code === error.code && fatal.message === error.message);
 }
 
 /**
@@ -180,7 +188,8 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
     }
     if (FORWARDED_DISPATCHES.has(payload.t)) {
       const parentId = await threads.parentOf(payload.t, payload.d);
-      await options.onDispatch({ op: 0, t: payload.t, s: payload.s, d: payload.d, ...(parentId ? { patchbay_parent_id: parentId } : {}) });
+      const ingested = await options.onDispatch({ op: 0, t: payload.t, s: payload.s, d: payload.d, ...(parentId ? { patchbay_parent_id: parentId } : {}) });
+      if (payload.t === "INTERACTION_CREATE" && ingested) await answerGatewayInteraction(rest, payload.d, ingested);
     }
     if (!stalled) handedThrough = payload.s;
   };

@@ -5,7 +5,7 @@ import { discordWebhookDriver } from "./driver.ts";
 import { createDiscordRest } from "./rest.ts";
 
 export { discordWebhookDriver };
-export { FORWARDED_DISPATCHES, fatalClose, openGatewaySession } from "./gateway-session.ts";
+export { FORWARDED_DISPATCHES, fatalClose, isFatalCloseError, openGatewaySession } from "./gateway-session.ts";
 export type { GatewayDispatch, GatewayResumeState, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
 export { GATEWAY_INTENTS, gatewayIntents } from "./gateway-intents.ts";
 export { listensOnGateway, runLeasedListener } from "./leased-listener.ts";

@@ -4,6 +4,7 @@ import { deleteKey, editKey, messageKey } from "./delivery-key.ts";
 import { discordBotOf } from "./integration-views.ts";
 import { issueDetail } from "../shared/issue-detail.ts";
 import { cutText, displayName } from "./message-text.ts";
+import { parseInteraction } from "./parse-interaction.ts";
 import { parseCreatedMessage } from "./parse-message.ts";
 import type { DiscordRoute } from "./route.ts";
 import { createdMessageSchema, deletedMessageSchema, gatewayPayloadSchema, updatedMessageSchema } from "./schemas.ts";
@@ -17,7 +18,9 @@ const DISPATCH = 0;
 
 /**
  * A Gateway payload the Discord transport received (`{op, t, s, d}`), normalised: MESSAGE_CREATE goes
- * through the answering rules, edits and deletions are logged, everything else is unsupported.
+ * through the answering rules, edits and deletions are logged, INTERACTION_CREATE (what Discord sends over
+ * the Gateway when the application has no Interactions Endpoint URL) is read like a webhook interaction,
+ * everything else is unsupported.
  */
 export function parseDispatch(body: Record<string, unknown>, integration: Integration, receivedAt: string): DiscordEvent {
   const payload = v.safeParse(gatewayPayloadSchema, body, { abortEarly: true });
@@ -56,6 +59,9 @@ export function parseDispatch(body: Record<string, unknown>, integration: Integr
       const logged: LoggedMessage = { key: deleteKey(id), conversationId: channelId, chatId: parentId ?? channelId, userId: "", userName: "", text: "", sentAt: receivedAt };
       return { kind: "activity", activity: "delete", logged };
     }
+    case "INTERACTION_CREATE":
+      if (typeof d !== "object" || d === null || Array.isArray(d)) return unsupported("unexpected_payload", "d: expected an interaction object", body, receivedAt);
+      return parseInteraction(d as Record<string, unknown>, integration, receivedAt);
     default: {
       const detail = t && DISPATCH_NAME.test(t) ? `a ${t} dispatch: not handled` : "a dispatch of an unknown type: not handled";
       return unsupported("unsupported_event", detail, body, receivedAt);

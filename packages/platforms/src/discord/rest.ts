@@ -60,7 +60,7 @@ export function createDiscordRest(config: DiscordRestConfig): DiscordRest {
 
 /** The path without tokens, for messages and logs. */
 function route(path: string): string {
-  return path.replace(/\/webhooks\/(\d+)\/[^/]+/, "/webhooks/$1/:token");
+  return path.replace(/\/(webhooks|interactions)\/(\d+)\/[^/]+/, "/$1/$2/:token");
 }
 
 function translate(method: string, path: string, response: Response, body: DiscordErrorBody): PlatformCallError {

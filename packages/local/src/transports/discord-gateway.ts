@@ -1,0 +1,130 @@
+import { PlatformCallError } from "@patchbay/core";
+import type { Integration, LastError } from "@patchbay/core";
+import { isFatalCloseError, openGatewaySession } from "@patchbay/platforms/discord";
+import type { GatewaySession, GatewaySessionOptions } from "@patchbay/platforms/discord";
+import { DEFAULT_BACKOFF, backoffMs, codeOf, pause } from "./transport.ts";
+import type { Backoff, Transport, TransportDeps } from "./transport.ts";
+
+export interface DiscordGatewayOptions {
+  /** REST base (DISCORD_API_URL): GET /gateway/bot says where the Gateway is. */
+  apiUrl: string;
+  /** Waits between attempts to open a session that could not be opened (Discord unreachable). */
+  backoff?: Backoff;
+  /** After a close Discord means for good, how often the integration is looked at for a fix (validate, a reconcile). */
+  recheckMs?: number;
+  /** The session's own bounds (tests shorten them). */
+  session?: Pick<GatewaySessionOptions, "restTimeoutMs" | "handshakeTimeoutMs" | "helloTimeoutMs" | "readyTimeoutMs">;
+}
+
+const RECHECK_MS = 30_000;
+
+/**
+ * Discord's Gateway, for one integration: one session on the bot's token whose MESSAGE_* and INTERACTION_CREATE
+ * dispatches go to the pipeline like a webhook delivery (the session answers interactions with the REST
+ * callback). The library reconnects and RESUMEs after transient closes. A close Discord means for good
+ * (4004 token, 4014 intents) marks the integration `error` with a `last_error` naming the fix, and nothing
+ * reconnects until the integration no longer shows that error (validate cleared it, or the integration was
+ * paused and resumed); a session that could not be opened at all is tried again with backoff.
+ */
+export function startDiscordGateway(deps: TransportDeps, integration: Integration, options: DiscordGatewayOptions): Transport {
+  const { store, vault, pipeline, logger, clock } = deps;
+  const id = integration.id;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const stopping = new AbortController();
+  const { signal } = stopping;
+  let session: GatewaySession | null = null;
+  /** The `last_error` this transport wrote, cleared by it once a session is live again. */
+  let reported: LastError | null = null;
+
+  const nowIso = () => new Date(clock.now()).toISOString();
+  const showsOurs = (fresh: Integration | undefined) =>
+    reported !== null && fresh?.registration === "error" && fresh.lastError?.code === reported.code && fresh.lastError.message === reported.message;
+
+  const markBroken = async (error: PlatformCallError) => {
+    const lastError = { code: error.code, message: error.message, at: nowIso() };
+    await store.setRegistration(id, "error", lastError, lastError.at);
+    reported = lastError;
+  };
+
+  /** Clears the error a fatal close left, this transport's or an earlier one's (before a restart, a pause). */
+  const markWorking = async () => {
+    const fresh = await store.getIntegration(id);
+    const stale = fresh?.registration === "error" && fresh.lastError !== null && isFatalCloseError(fresh.lastError);
+    if (showsOurs(fresh) || stale) await store.setRegistration(id, "ok", null, nowIso());
+    reported = null;
+  };
+
+  /** Runs one session until it ends for good; resolves with why (null when stopped). */
+  const hold = async (token: string): Promise<PlatformCallError | null> => {
+    let ended: (error: PlatformCallError | null) => void = () => undefined;
+    const done = new Promise<PlatformCallError | null>((resolve) => {
+      ended = resolve;
+    });
+    const onAbort = () => ended(null);
+    signal.addEventListener("abort", onAbort, { once: true });
+    session = openGatewaySession({
+      ...options.session,
+      apiUrl: options.apiUrl,
+      token,
+      logger: { info: (m, f) => logger.info(m, { integration_id: id, ...f }), warn: (m, f) => logger.warn(m, { integration_id: id, ...f }), error: (m, f) => logger.error(m, { integration_id: id, ...f }) },
+      onDispatch: async (dispatch) => {
+        // Read fresh for each dispatch: the answering rules are the ones in force when it arrives.
+        const fresh = await store.getIntegration(id);
+        if (!fresh) return; // deleted meanwhile: nothing to answer
+        return pipeline.ingestBody(fresh, dispatch);
+      },
+      onConnected: () => markWorking().catch((error: unknown) => logger.warn("discord gateway error not cleared", { integration_id: id, code: codeOf(error) })),
+      onFatal: (error) => ended(error),
+    });
+    try {
+      return await done;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
+
+  /** Waits until the integration no longer shows the error this transport reported (or stop). */
+  const awaitFix = async () => {
+    while (!signal.aborted) {
+      await pause(options.recheckMs ?? RECHECK_MS, signal);
+      if (signal.aborted) return;
+      const fresh = await store.getIntegration(id).catch(() => undefined);
+      if (!fresh) return;
+      if (!showsOurs(fresh)) return;
+    }
+  };
+
+  const run = async () => {
+    let failures = 0;
+    while (!signal.aborted) {
+      const token = (await vault.get(id))?.bot_token;
+      if (!token) return; // no secrets: the integration is being deleted
+      const why = await hold(token);
+      const closing = session;
+      session = null;
+      await closing?.close("end");
+      if (!why || signal.aborted) return;
+      if (why.retryable) {
+        failures++;
+        const wait = why.retryAfterMs ?? backoffMs(backoff, failures);
+        logger.warn("discord gateway could not be opened", { integration_id: id, code: why.code, retry_in_ms: wait });
+        await pause(wait, signal);
+        continue;
+      }
+      failures = 0;
+      logger.warn("discord gateway stopped for good", { integration_id: id, code: why.code });
+      await markBroken(why).catch((error: unknown) => logger.error("discord gateway error not recorded", { integration_id: id, code: codeOf(error) }));
+      await awaitFix();
+    }
+  };
+
+  const running = run().catch((error: unknown) => logger.error("discord gateway stopped", { integration_id: id, error: String(error) }));
+  logger.info("discord gateway started", { integration_id: id });
+
+  return {
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { slashCommand } from "@patchbay/testing";
+import type { DiscordMessage, FakeDiscordApplication, FakeDiscordGuild } from "@patchbay/testing";
+import { LOCAL_LISTENERS } from "../src/transports/index.ts";
+import { eventually } from "./helpers.ts";
+import { startHarness } from "./harness.ts";
+import type { Harness } from "./harness.ts";
+
+const MESSAGE_CONTENT_LIMITED = 1 << 19;
+
+let h: Harness;
+let replicaId: string;
+let apps = 0;
+
+beforeAll(async () => {
+  h = await startHarness({
+    stack: {
+      listeners: LOCAL_LISTENERS,
+      transports: { intervalMs: 50, discord: { backoff: { initialMs: 50, maxMs: 400 }, recheckMs: 100 } },
+    },
+  });
+  h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
+  replicaId = (await h.api("POST", "/v1/replicas", { name: "Ada", instructions: "You are Ada." })).body.id;
+});
+afterAll(() => h.close());
+
+interface Connected {
+  app: FakeDiscordApplication;
+  guild: FakeDiscordGuild;
+  general: string;
+  news: string;
+  integrationId: string;
+  body: any;
+}
+
+async function connect(settings: Record<string, unknown> = {}, flags = MESSAGE_CONTENT_LIMITED): Promise<Connected> {
+  const n = ++apps;
+  const app = h.discord.addApplication({ name: `Gateway Ada ${n}`, botToken: `MTG${n}.gateway-bot-token-${n}.abcdefghijklmnop`, botUsername: `gada${n}`, flags });
+  const guild = h.discord.addGuild({
+    name: `Gateway guild ${n}`,
+    channels: [
+      { name: "general", type: 0 },
+      { name: "news", type: 0 },
+    ],
+    members: [app.id],
+  });
+  const general = guild.channels.find((c) => c.name === "general")!.id;
+  const news = guild.channels.find((c) => c.name === "news")!.id;
+  const answer = await h.api("POST", "/v1/integrations/discord", { replica_id: replicaId, bot_token: app.botToken, guild_id: guild.id, ...settings });
+  expect(answer.status).toBe(201);
+  await h.discord.gateway.waitForLive(app.id);
+  return { app, guild, general, news, integrationId: answer.body.id, body: answer.body };
+}
+
+const mention = (c: Connected, text: string) => `<@${c.app.botId}> ${text}`;
+const botMessages = (c: Connected, channelId: string) => h.discord.messages(channelId).filter((m) => m.author.id === c.app.botId);
+
+/** The events log once the queue is empty and nothing is being answered. */
+async function settledEvents(c: Connected): Promise<any[]> {
+  return eventually(async () => {
+    const list = (await h.api("GET", `/v1/integrations/${c.integrationId}/events`)).body.data as any[];
+    return list.every((e) => e.type !== "processing") && h.stack.queue.pending().length === 0 ? list : undefined;
+  });
+}
+
+/** Events about people's messages (the bot's own answers come back over the Gateway and are logged as own_message). */
+const aboutPeople = (list: any[]) => list.filter((e) => e.reason !== "own_message" && e.type !== "activity");
+
+describe("Discord through the Gateway (npm start)", () => {
+  test("connecting: delivery gateway, commands registered, no Interactions Endpoint URL on a laptop, one session with the intents the flags allow", async () => {
+    const c = await connect();
+    expect(c.body).toMatchObject({ delivery: "gateway", status: "active" });
+    expect(h.discord.application(c.app.id).interactionsEndpointUrl).toBeNull();
+    expect(h.discord.commands(c.app.id, c.guild.id).map((cmd) => cmd.name)).toEqual(["ask", "Ask Ada"]);
+    const [connection] = h.discord.gateway.connections(c.app.id);
+    expect(connection).toMatchObject({ how: "identify", intents: 37377, live: true });
+    expect(h.discord.callsTo("getGatewayBot").some((call) => call.headers.authorization === `Bot ${c.app.botToken}`)).toBe(true);
+    expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body.valid).toBe(true);
+  });
+
+  test("a mention in an allowed channel is answered once, as a reply that pings no one, with typing and a nonce", async () => {
+    const c = await connect({ channel_ids: [] });
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { channel_ids: [c.general] });
+    const asked = h.discord.sendMessage(c.general, { content: mention(c, "what is a gateway?") });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    const [answer] = botMessages(c, c.general);
+    expect(answer).toMatchObject({ content: "Answer to: what is a gateway?", type: 19, message_reference: { message_id: asked.id } });
+    const post = h.discord.callsTo("createMessage").find((call) => call.path === `/channels/${c.general}/messages` && call.appId === c.app.id)!;
+    expect(post.body).toMatchObject({ allowed_mentions: { parse: [], replied_user: false }, nonce: expect.any(String), enforce_nonce: true });
+    expect(h.discord.callsTo("triggerTypingIndicator").some((call) => call.path === `/channels/${c.general}/typing`)).toBe(true);
+    const list = aboutPeople(await settledEvents(c));
+    expect(list).toMatchObject([{ type: "replied", chat_id: c.general }]);
+    // Seen again (another connection, a replay): still one answer.
+    h.discord.gateway.dispatch(c.app.id, "MESSAGE_CREATE", { ...asked, guild_id: c.guild.id, channel_type: 0 });
+    await settledEvents(c);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(botMessages(c, c.general)).toHaveLength(1);
+  });
+
+  test("another channel, a bot's message and an unaddressed message (scope mentions) are ignored with their reasons", async () => {
+    const c = await connect({ channel_ids: [] });
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { channel_ids: [c.general] });
+    h.discord.sendMessage(c.news, { content: mention(c, "over here?") });
+    h.discord.sendMessage(c.general, { content: mention(c, "from a bot"), author: { id: "1400000000000000099", username: "otherbot", bot: true } as DiscordMessage["author"] });
+    h.discord.sendMessage(c.general, { content: "just chatting" });
+    const list = await eventually(async () => {
+      const got = aboutPeople(await settledEvents(c));
+      return got.length === 3 ? got : undefined;
+    });
+    expect(list.map((e) => e.reason).sort()).toEqual(["bot_message", "channel_not_allowed", "not_addressed"]);
+    expect(botMessages(c, c.general)).toEqual([]);
+    expect(botMessages(c, c.news)).toEqual([]);
+  });
+
+  test("scope all answers every message in the channel; a DM is answered whatever the scope but none", async () => {
+    const c = await connect({ scope: "all" });
+    h.discord.sendMessage(c.general, { content: "no mention at all" });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    expect(botMessages(c, c.general)[0]!.content).toBe("Answer to: no mention at all");
+
+    const dm = h.discord.openDirectMessage(c.app.id);
+    h.discord.sendMessage(dm.id, { content: "hello in private" });
+    await eventually(() => botMessages(c, dm.id).some((m) => m.content === "Answer to: hello in private"));
+  });
+
+  test("a message in a thread is answered in the thread and counts as its parent channel for channel_ids", async () => {
+    const c = await connect();
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { channel_ids: [c.general] });
+    const starter = h.discord.sendMessage(c.general, { content: "a thread starts here" });
+    const started = await fetch(`${h.discord.url}/channels/${c.general}/messages/${starter.id}/threads`, {
+      method: "POST",
+      headers: { authorization: `Bot ${c.app.botToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "side talk" }),
+    });
+    expect(started.status).toBe(201);
+    const threadId = starter.id;
+    h.discord.sendMessage(threadId, { content: mention(c, "in the thread") });
+    await eventually(() => botMessages(c, threadId).length === 1);
+    expect(botMessages(c, threadId)[0]!.content).toBe("Answer to: in the thread");
+    expect(botMessages(c, c.general)).toEqual([]);
+  });
+
+  test("a reconnect in the middle of a conversation loses and repeats nothing (RECONNECT, then a dropped connection)", async () => {
+    const c = await connect({ scope: "all" });
+    h.discord.sendMessage(c.general, { content: "first" });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    const live = () => h.discord.gateway.connections(c.app.id).filter((conn) => conn.live).length;
+    const before = live();
+    h.discord.gateway.reconnect(c.app.id);
+    h.discord.sendMessage(c.general, { content: "second, during the reconnect" });
+    await h.discord.gateway.waitForLive(c.app.id, { count: before + 1 });
+    h.discord.gateway.drop(c.app.id);
+    h.discord.sendMessage(c.general, { content: "third, while the link is down" });
+    expect(await h.discord.gateway.waitForLive(c.app.id, { count: before + 2 })).toMatchObject({ how: "resume" });
+    await eventually(() => botMessages(c, c.general).length === 3);
+    await settledEvents(c);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(botMessages(c, c.general).map((m) => m.content)).toEqual(["Answer to: first", "Answer to: second, during the reconnect", "Answer to: third, while the link is down"]);
+    expect(h.discord.gateway.identifies(c.app.id)).toBe(1);
+  });
+
+  test("close 4014: status error with a last_error naming the toggle, no reconnect loop; validate clears it and the Gateway comes back", async () => {
+    const c = await connect();
+    h.discord.gateway.closeConnections(c.app.id, 4014);
+    const broken = await eventually(async () => {
+      const got = (await h.api("GET", `/v1/integrations/${c.integrationId}`)).body;
+      return got.status === "error" ? got : undefined;
+    });
+    expect(broken.last_error).toMatchObject({ code: "INSUFFICIENT_PERMISSIONS", message: expect.stringMatching(/Developer Portal.*Message Content Intent/) });
+    const connections = h.discord.gateway.connections(c.app.id).length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.discord.gateway.connections(c.app.id)).toHaveLength(connections);
+
+    expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body.valid).toBe(true);
+    await h.discord.gateway.waitForLive(c.app.id, { count: 2 });
+    expect((await h.api("GET", `/v1/integrations/${c.integrationId}`)).body).toMatchObject({ status: "active", last_error: null });
+  });
+
+  test("pausing and deleting close the connection within seconds; resuming opens it again", async () => {
+    const c = await connect();
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: false });
+    await h.discord.gateway.waitForNoConnection(c.app.id);
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: true });
+    await h.discord.gateway.waitForLive(c.app.id, { count: 2 });
+    expect((await h.api("DELETE", `/v1/integrations/${c.integrationId}`)).body.deleted).toBe(true);
+    await h.discord.gateway.waitForNoConnection(c.app.id);
+    // Closed with 1000: the bot goes offline instead of lingering as a resumable session.
+    expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ closedBy: "client", closeCode: 1000 });
+  });
+
+  test("without a public URL, /ask arrives over the Gateway and is answered with the interaction callback", async () => {
+    const c = await connect();
+    const interaction = h.discord.createInteraction(c.app.id, { data: slashCommand("over the gateway?"), guild_id: c.guild.id, channel_id: c.general });
+    h.discord.dispatchInteraction(c.app.id, interaction);
+    await eventually(() => h.discord.interactionStatus(interaction.token).acknowledged);
+    expect(h.discord.interactionStatus(interaction.token).responseType).toBe(5);
+    await eventually(() => h.discord.interactionMessages(interaction.token).some((m) => m.kind === "edit" && m.content === "Answer to: over the gateway?"));
+  });
+});

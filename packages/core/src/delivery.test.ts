@@ -65,5 +65,11 @@ describe("what people are told", () => {
     expect(describeDelivery("telegram", { publicUrl: "https://bots.example.com", listeners: LOCAL })).toBe(
       "webhooks at https://bots.example.com/webhooks/telegram/… (PUBLIC_URL is public HTTPS)",
     );
+    const withGateway = [...LOCAL, "gateway"] as Listener[];
+    expect(describeDelivery("discord", { publicUrl: "http://localhost:3000", listeners: withGateway })).toBe("the Gateway, /ask included (PUBLIC_URL is not public HTTPS)");
+    expect(describeDelivery("discord", { publicUrl: "https://bots.example.com", listeners: withGateway })).toBe(
+      "the Gateway for messages, interactions webhooks at https://bots.example.com/webhooks/discord/… for /ask (PUBLIC_URL is public HTTPS)",
+    );
+    expect(describeDelivery("discord", { publicUrl: "http://localhost:3000", listeners: LOCAL })).toMatch(/^interactions webhooks at /);
   });
 });

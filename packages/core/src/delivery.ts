@@ -6,7 +6,7 @@ export const DELIVERIES: readonly Delivery[] = ["webhook", "polling", "socket", 
 
 /**
  * A transport a runtime runs besides serving webhooks: `npm start` long-polls Telegram and holds Slack's
- * Socket Mode connections; on AWS there is none (Discord's Gateway listener is its own piece of work).
+ * Socket Mode and Discord's Gateway connections.
  */
 export type Listener = Exclude<Delivery, "webhook">;
 
@@ -88,8 +88,12 @@ export function describeDelivery(platform: Platform, inputs: Omit<DeliveryInputs
       return socket ? `Socket Mode for integrations with an app_token, else ${webhook}` : webhook;
     }
     case "discord":
-      return chooseDelivery({ ...inputs, platform, hasAppToken: false }) === "gateway"
-        ? "the Gateway"
-        : `interactions webhooks at ${inputs.publicUrl}/webhooks/discord/… (${why}${isPublicHttpsUrl(inputs.publicUrl) ? "" : ": Discord will refuse it"})`;
+      if (chooseDelivery({ ...inputs, platform, hasAppToken: false }) === "gateway") {
+        // Without an Interactions Endpoint URL Discord sends interactions over the Gateway too.
+        return isPublicHttpsUrl(inputs.publicUrl)
+          ? `the Gateway for messages, interactions webhooks at ${inputs.publicUrl}/webhooks/discord/… for /ask (${why})`
+          : `the Gateway, /ask included (${why})`;
+      }
+      return `interactions webhooks at ${inputs.publicUrl}/webhooks/discord/… (${why}${isPublicHttpsUrl(inputs.publicUrl) ? "" : ": Discord will refuse it"})`;
   }
 }

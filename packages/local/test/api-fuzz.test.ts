@@ -4,8 +4,8 @@ import { ALICE_KEY, BOB_KEY, startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 import { rawRequest } from "./raw-http.ts";
 import type { RawAnswer, RawRequest } from "./raw-http.ts";
-import { mulberry32 } from "./seeded-random.ts";
-import type { Rng } from "./seeded-random.ts";
+import { mulberry32 } from "@patchbay/testing";
+import type { Rng } from "@patchbay/testing";
 
 /**
  * Hostile requests at every REST route (read from /openapi.json), against the real local stack:

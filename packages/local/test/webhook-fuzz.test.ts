@@ -4,7 +4,7 @@ import { discordDriverCase, discordFixtures } from "../../platforms/test/cases/d
 import { slackDriverCase, slackFixtures } from "../../platforms/test/cases/slack-case.ts";
 import { telegramDriverCase, telegramFixtures } from "../../platforms/test/cases/telegram-case.ts";
 import { startHarness } from "./harness.ts";
-import { mulberry32 } from "./seeded-random.ts";
+import { mulberry32 } from "@patchbay/testing";
 import type { Harness } from "./harness.ts";
 
 /** Signed bodies per platform: mutated from the recorded fixtures, deterministic for a given seed. */

@@ -37,3 +37,5 @@ export { startFakeAnthropic } from "./fake-anthropic.ts";
 export type { AnthropicFailure, AnthropicMessage, AnthropicRequest, FakeAnthropic, FakeAnthropicOptions, FakeAnthropicReplyFn } from "./fake-anthropic.ts";
 export { startFakeBedrock } from "./fake-bedrock.ts";
 export type { BedrockFailure, BedrockRequest, BedrockStreamException, FakeBedrock, FakeBedrockOptions, FakeBedrockReplyFn } from "./fake-bedrock.ts";
+export { mulberry32 } from "./seeded-random.ts";
+export type { Rng } from "./seeded-random.ts";

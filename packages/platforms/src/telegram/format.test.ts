@@ -1,5 +1,6 @@
 import { MAX_ANSWER_LENGTH } from "@patchbay/core";
 import { describe, expect, test } from "vitest";
+import { mulberry32 } from "@patchbay/testing";
 import {
   escapeTelegramHtml,
   markdownToTelegramHtml,
@@ -166,18 +167,6 @@ function expectGoodParts(original: string, parts: readonly string[], limit: numb
 
 function hasLoneSurrogate(text: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
-}
-
-/** Deterministic PRNG (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "sigma", "omega"];
@@ -369,7 +358,7 @@ describe("splitForTelegram", () => {
   });
 
   test("a 10 000-character answer splits into parts ≤ 4096 visible characters that reassemble", () => {
-    const random = seededRandom(42);
+    const random = mulberry32(42);
     const paragraphs: string[] = [];
     let total = 0;
     while (total < 10_000) {
@@ -392,7 +381,7 @@ describe("splitForTelegram", () => {
   });
 
   test("plain text reassembles exactly when joined with the removed paragraph breaks", () => {
-    const random = seededRandom(7);
+    const random = mulberry32(7);
     const answer = Array.from({ length: 40 }, () => Array.from({ length: 4 }, () => sentence(random, 10)).join(" ")).join("\n\n");
     const parts = splitForTelegram(answer, 1000);
     expect(parts.join("\n\n")).toBe(answer);
@@ -416,7 +405,7 @@ describe("splitForTelegram", () => {
   });
 
   test("falls back to sentence ends, then whitespace", () => {
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     const text = Array.from({ length: 20 }, () => sentence(random, 8)).join(" ");
     const parts = splitForTelegram(text, 150);
     expect(parts.length).toBeGreaterThan(1);
@@ -536,7 +525,7 @@ describe("splitForTelegram", () => {
       "\\*", "\\", "# ", "- ", "* ", "1. ", "> ", "😀", "é", "中文。", ". ", "! ", "? ", "…", "\n", "\n", "\n\n",
       " ", " ", " ", "\t", "\n```python\n", "\n```\n", "\n~~~\n", "<https://e.com>", "&amp;", "---",
     ];
-    const random = seededRandom(20240611);
+    const random = mulberry32(20240611);
     for (let round = 0; round < 250; round++) {
       const count = Math.floor(random() * 400);
       let markdown = "";

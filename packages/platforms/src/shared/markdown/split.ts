@@ -51,6 +51,8 @@ function spanTables(text: string, lines: readonly Line[], fences: readonly Fence
   return { spans, inside, parent, moveTo };
 }
 
+/** A line start that is only a list, heading or quote marker: a cut after it would leave the marker alone. */
+const BLOCK_MARKER = /^[ \t]*(?:[-*+]|\d{1,9}[.)]|#{1,6}|>)[ \t]*$/;
 const SENTENCE_END = /[.!?…]/;
 const CJK_SENTENCE_END = /[。！？]/;
 const SENTENCE_TRAILER = /["'”’»)\]*_`]/;
@@ -246,6 +248,12 @@ export function splitMarkdown(markdown: string, measure: PartMeasure): string[] 
     }
   };
 
+  /** Whether only a block marker (`- `, `1. `, `## `, `> `) stands between the line start and `position`. */
+  const afterBlockMarker = (position: number): boolean => {
+    const lineStart = lineOf(position).start;
+    return position - lineStart <= 16 && BLOCK_MARKER.test(text.slice(lineStart, position));
+  };
+
   interface Boundaries {
     paragraph: number[];
     line: number[];
@@ -286,6 +294,7 @@ export function splitMarkdown(markdown: string, measure: PartMeasure): string[] 
         continue;
       }
       if (char !== " " && char !== "\t") continue;
+      if (afterBlockMarker(position)) continue;
       let back = position - 1;
       while (back > start && SENTENCE_TRAILER.test(text[back]!)) {
         countExamined(1);

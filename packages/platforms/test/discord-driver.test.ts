@@ -59,6 +59,10 @@ async function answer(event: DiscordEvent, decision: Decision | null = decide(in
   return { status: response.status, body: text === "" ? null : (JSON.parse(text) as unknown) };
 }
 
+/** The image attachment the picture fixtures carry (a real one, from rustcord's recorded reply). */
+const CDN_IMAGE_URL =
+  "https://cdn.discordapp.com/attachments/1114555266835431444/1211324992441032805/image.png?ex=65edc94f&is=65db544f&hm=43603959f9cdd8acc807184be4a0286b2381dd862c25179e8e31cc797f5d986e&";
+
 describe("every recorded body becomes the event its README says", () => {
   const expected: Record<string, { kind: DiscordEvent["kind"]; sender?: string; addressed?: boolean; outcome: string | null }> = {
     autocomplete: { kind: "unsupported", outcome: "unsupported_event" },
@@ -69,6 +73,7 @@ describe("every recorded body becomes the event its README says", () => {
     "command-user-install-group-dm": { kind: "message", sender: "person", addressed: true, outcome: "answered" },
     "component-click": { kind: "unsupported", outcome: "unsupported_event" },
     "gateway-dm": { kind: "message", sender: "person", addressed: false, outcome: "answered" },
+    "gateway-dm-image": { kind: "message", sender: "person", addressed: false, outcome: "answered" },
     "gateway-mention": { kind: "message", sender: "person", addressed: true, outcome: "answered" },
     "gateway-message-delete": { kind: "activity", outcome: "deleted_message" },
     "gateway-message-update": { kind: "activity", outcome: "edited_message" },
@@ -81,12 +86,13 @@ describe("every recorded body becomes the event its README says", () => {
     "gateway-thread-message": { kind: "message", sender: "person", addressed: false, outcome: "not_addressed" },
     "gateway-webhook-message": { kind: "message", sender: "bot", addressed: false, outcome: "bot_message" },
     "message-command": { kind: "message", sender: "person", addressed: true, outcome: "answered" },
+    "message-command-image": { kind: "message", sender: "person", addressed: true, outcome: "answered" },
     "modal-submit": { kind: "unsupported", outcome: "unsupported_event" },
     ping: { kind: "handshake", outcome: null },
   };
 
   test("the README's table covers every fixture", () => {
-    expect(discordFixtures().map((f) => f.name)).toEqual(Object.keys(expected).sort());
+    expect(discordFixtures().map((f) => f.name).sort()).toEqual(Object.keys(expected).sort());
   });
 
   test.each(Object.entries(expected))("%s", (name, want) => {
@@ -135,6 +141,27 @@ describe("interactions", () => {
       expect(message).toMatchObject({ isDirect: true, chatId: "1234563982236504123", text: "Can you help me?" });
       expect(outcome(fixture(name), filtered)).toBe("answered");
     }
+  });
+
+  test("a picture alone in a message is answered: its attachment by the signed CDN link, as Discord typed it", () => {
+    const { message } = messageOf(fixture("gateway-dm-image"));
+    expect(message.text).toBe("");
+    expect(message.images).toEqual([{ ref: CDN_IMAGE_URL, name: "image.png", mediaType: "image/png", size: 20970 }]);
+  });
+
+  test("the message command takes the pictures of the message it is used on", () => {
+    const { message } = messageOf(fixture("message-command-image"));
+    expect(message).toMatchObject({ text: "some message", images: [{ ref: CDN_IMAGE_URL, name: "image.png", mediaType: "image/png", size: 20970 }] });
+    expect(messageOf(fixture("message-command")).message).not.toHaveProperty("images");
+    expect(messageOf(fixture("command-ask")).message).not.toHaveProperty("images");
+  });
+
+  test("attachments that are not pictures are left alone; one without a type counts when named like a picture", () => {
+    const attachments = (list: Record<string, unknown>[]) => messageOf(parse(withField("gateway-dm-image", ["d", "attachments"], list))).message.images ?? [];
+    const file = { id: "1", filename: "notes.pdf", size: 10, url: "https://cdn.discordapp.com/attachments/1/1/notes.pdf", content_type: "application/pdf" };
+    const untyped = { id: "2", filename: "cat.JPG", size: 10, url: "https://cdn.discordapp.com/attachments/1/2/cat.JPG" };
+    expect(attachments([file, untyped])).toEqual([{ ref: untyped.url, name: "cat.JPG", mediaType: null, size: 10 }]);
+    expect(outcome(parse(withField("gateway-dm-image", ["d", "attachments"], [file])))).toBe("empty_message");
   });
 
   test("an /ask without a question, or a message command on a message with no text, is empty", () => {

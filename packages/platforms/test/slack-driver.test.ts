@@ -85,9 +85,22 @@ describe("what each recorded Slack payload becomes", () => {
     expect(decide(mentions, file)).toEqual({ answer: true });
   });
 
-  test("a file shared without a comment is an empty message, never sent to the model", () => {
+  test("a file shared without a comment is an empty message, never sent to the model, unless it is a picture", () => {
     const event = parse(withEvent("file-share-dm", { text: "" }));
     expect(decide(mentions, event)).toEqual({ answer: false, reason: "empty_message" });
+    const picture = parse(withEvent("file-share", { text: "", channel_type: "im" }));
+    expect(decide(mentions, picture)).toEqual({ answer: true });
+  });
+
+  test("a shared image file is a picture for the model, by its url_private; other files and Slack Connect stubs are not", () => {
+    expect(messageOf(parse(slackFixture("file-share"))).message).toMatchObject({
+      text: "Hi there!",
+      images: [{ ref: "https://files.slack.com/files-pri/T111-F111/file.png", name: "file.png", mediaType: "image/png", size: 92582 }],
+    });
+    const pdf = structuredClone(slackFixture("file-share")) as { event: { files: Record<string, unknown>[] } };
+    pdf.event.files[0]!.mimetype = "application/pdf";
+    expect(messageOf(parse(pdf)).message).not.toHaveProperty("images");
+    expect(messageOf(parse(slackFixture("file-share-dm"))).message).not.toHaveProperty("images");
   });
 
   test("a thread reply belongs to its parent's thread; answered when it mentions the bot or with scope all", () => {

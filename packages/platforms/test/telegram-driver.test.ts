@@ -57,6 +57,7 @@ describe("every recorded update becomes the event its README says", () => {
     "command-bare-group": { kind: "message", sender: "person", addressed: false, reason: "not_addressed" },
     "command-for-bot-group": { kind: "message", sender: "person", addressed: true, reason: "answered" },
     document: { kind: "message", sender: "person", addressed: false, reason: "empty_message" },
+    "document-image": { kind: "message", sender: "person", addressed: false, reason: "answered" },
     "edited-message": { kind: "activity", reason: "edited_message" },
     "forum-topic-false-reply": { kind: "message", sender: "person", addressed: false, reason: "not_addressed" },
     "forum-topic-message": { kind: "message", sender: "person", addressed: false, reason: "not_addressed" },
@@ -72,13 +73,14 @@ describe("every recorded update becomes the event its README says", () => {
     "other-bot-anonymous-admin": { kind: "message", sender: "person", addressed: false, reason: "not_addressed" },
     "own-message": { kind: "message", sender: "self", addressed: false, reason: "own_message" },
     "photo-caption": { kind: "message", sender: "person", addressed: false, reason: "answered" },
+    photo: { kind: "message", sender: "person", addressed: false, reason: "answered" },
     "private-message": { kind: "message", sender: "person", addressed: false, reason: "answered" },
     "reply-to-bot": { kind: "message", sender: "person", addressed: true, reason: "answered" },
     sticker: { kind: "message", sender: "person", addressed: false, reason: "empty_message" },
   };
 
   test("the table covers every fixture", () => {
-    expect(telegramFixtures().map((f) => f.name)).toEqual(Object.keys(expected).sort());
+    expect(telegramFixtures().map((f) => f.name).sort()).toEqual(Object.keys(expected).sort());
   });
 
   test.each(telegramFixtures())("$name", ({ name, body }) => {
@@ -126,6 +128,46 @@ describe("messages", () => {
 
   test("a photo's caption is its text", () => {
     expect(messageOf(fixture("photo-caption")).message.text).toBe("www.example.com");
+  });
+});
+
+describe("pictures", () => {
+  test("a photo is one JPEG picture: its largest size, by file_id, with the caption as the text", () => {
+    expect(messageOf(fixture("photo-caption")).message).toMatchObject({
+      text: "www.example.com",
+      images: [{ ref: "AgACAgQAAxkBAAINhGKvijUVSn2i3980bQIIc1fqWGNCAAJpvDEbEmaBUfuA43fR-BnlAQADAgADeQADJAQ", name: "photo.jpg", mediaType: "image/jpeg", size: 162061 }],
+    });
+  });
+
+  test("a photo without a caption is answered as a question about the picture", () => {
+    const { message } = messageOf(fixture("photo"));
+    expect(message.text).toBe("");
+    expect(message.images).toEqual([
+      { ref: "AgACAgUAAxkBAAMRaH8qXw-VQSGAG4X4VoCg9A5nE50AAvLGMRtBGPlXGt4-FX4l2_oBAAMCAAN5AAM2BA", name: "photo.jpg", mediaType: "image/jpeg", size: 173215 },
+    ]);
+  });
+
+  test("of a photo's sizes the largest under the cap is taken; when none fits, the smallest, for the log to say so", () => {
+    const sizes = (bytes: number[]) => bytes.map((file_size, i) => ({ file_id: `size-${i}`, file_unique_id: `u${i}`, file_size, width: 90 * (i + 1), height: 90 * (i + 1) }));
+    const taken = (bytes: number[]) => messageOf(parse(withMessageField("photo", "photo", sizes(bytes)))).message.images?.[0]?.ref;
+    expect(taken([1000, 3_000_000, 5_000_000])).toBe("size-1");
+    expect(taken([4_000_000, 9_000_000])).toBe("size-0");
+  });
+
+  test("a document whose type is an image is a picture, named as sent; any other document is not", () => {
+    expect(messageOf(fixture("document-image")).message).toMatchObject({
+      text: "What does this error mean?",
+      images: [{ ref: "BQACAgIAAxkBAAN2YGcNHPupviOv5YmiZyq1pUNOYZEAAjIKAALuqDhLa648Y7Okgg0eBA", name: "screenshot.png", mediaType: "image/png", size: 48213 }],
+    });
+    expect(messageOf(fixture("document")).message).not.toHaveProperty("images");
+    expect(messageOf(fixture("sticker")).message).not.toHaveProperty("images");
+  });
+
+  test("a photo of another shape is an unexpected payload naming the field, never a crash", () => {
+    const event = parse(withMessageField("photo", "photo", [{ file_size: 10 }]));
+    expect(event.kind).toBe("unsupported");
+    expect(detailOf(event).reason).toBe("unexpected_payload");
+    expect(detailOf(event).detail).toMatch(/photo/);
   });
 
   test("/start@bot in a group asks for the greeting; in a private chat /start needs no @bot", () => {

@@ -453,6 +453,44 @@ export interface SlackMessageEventInit {
   extra?: Record<string, unknown>;
 }
 
+/** Arguments of {@link FakeSlack.addFile}. */
+export interface SlackFileInit {
+  /** Workspace the file belongs to. */
+  team: string;
+  /** Uploader's user id. */
+  user: string;
+  name: string;
+  mimetype: string;
+  bytes: Uint8Array;
+}
+
+/** A file object as a `message` event's `files` carry it (https://docs.slack.dev/reference/objects/file-object). */
+export interface SlackFile {
+  id: string;
+  created: number;
+  timestamp: number;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  pretty_type: string;
+  user: string;
+  user_team: string;
+  editable: boolean;
+  size: number;
+  mode: "hosted";
+  is_external: boolean;
+  external_type: string;
+  is_public: boolean;
+  public_url_shared: boolean;
+  display_as_bot: boolean;
+  username: string;
+  url_private: string;
+  url_private_download: string;
+  permalink: string;
+  permalink_public: string;
+}
+
 /** Arguments of {@link FakeSlack.botMessageEvent}. */
 export interface SlackBotMessageEventInit {
   /** Channel id. */
@@ -587,6 +625,13 @@ export interface FakeSlack {
   dropSocketConnections(appId: string): void;
   /** Make the app's open Socket Mode connections go silent (no frames, no pongs) without closing: a half-open link. */
   freezeSocketConnections(appId: string): void;
+  /**
+   * Stores a file a user uploaded, as a message's `files` entry carries it; its `url_private` on this server
+   * serves the bytes to a bot token of the workspace with `files:read`, and Slack's login page to anyone else.
+   */
+  addFile(init: SlackFileInit): SlackFile;
+  /** Every request for a file's url_private, in order. */
+  fileDownloads: { path: string; token: string | undefined; served: "file" | "login_page" | "not_found" }[];
   /** Clear calls, posts, statuses, deliveries and faults (workspaces, apps, channels, messages stay). */
   reset(): void;
   /** Stop the server. */
@@ -865,6 +910,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const faults = new FaultQueue<SlackFailure>();
   const custom = new Map<string, Route & { handler: FakeSlackHandler }>();
   let lastMicros = 0;
+  const files = new Map<string, { file: SlackFile; bytes: Uint8Array }>();
+  const fileDownloads: FakeSlack["fileDownloads"] = [];
 
   function uniqueId(prefix: string, length = 10): string {
     for (;;) {
@@ -1621,9 +1668,71 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return { status: 200, body: warn(body), headers };
   }
 
+  function addFile(init: SlackFileInit): SlackFile {
+    const id = uniqueId("F");
+    const now = Math.floor(Date.now() / 1000);
+    const filetype = init.name.includes(".") ? init.name.slice(init.name.lastIndexOf(".") + 1).toLowerCase() : "binary";
+    const path = `/files-pri/${init.team}-${id}/${encodeURIComponent(init.name)}`;
+    const file: SlackFile = {
+      id,
+      created: now,
+      timestamp: now,
+      name: init.name,
+      title: init.name,
+      mimetype: init.mimetype,
+      filetype,
+      pretty_type: filetype.toUpperCase(),
+      user: init.user,
+      user_team: init.team,
+      editable: false,
+      size: init.bytes.length,
+      mode: "hosted",
+      is_external: false,
+      external_type: "",
+      is_public: false,
+      public_url_shared: false,
+      display_as_bot: false,
+      username: "",
+      url_private: `${server.origin}${path}`,
+      url_private_download: `${server.origin}/files-pri/${init.team}-${id}/download/${encodeURIComponent(init.name)}`,
+      permalink: `https://${init.team.toLowerCase()}.slack.com/files/${init.user}/${id}/${encodeURIComponent(init.name)}`,
+      permalink_public: `https://slack-files.com/${init.team}-${id}-0000000000`,
+    };
+    files.set(id, { file, bytes: init.bytes });
+    return { ...file };
+  }
+
+  /** url_private: the bytes for a workspace bot token with files:read; anyone else gets the sign-in page with a 200, as Slack answers. */
+  function serveFile(req: IncomingMessage, res: ServerResponse, team: string, id: string): void {
+    const token = bearerToken(req.headers.authorization);
+    const stored = files.get(id);
+    const install = token !== undefined ? installs.get(token) : undefined;
+    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    if (!stored || stored.file.user_team !== team) {
+      fileDownloads.push({ path, token, served: "not_found" });
+      res.writeHead(404, { "content-type": "text/html; charset=utf-8" });
+      res.end("<html><body>Not Found</body></html>");
+      return;
+    }
+    if (!install || install.status !== "active" || install.team_id !== team || !install.scopes.includes("files:read")) {
+      fileDownloads.push({ path, token, served: "login_page" });
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!DOCTYPE html><html><head><title>Sign in | Slack</title></head><body><h1>Sign in to ${team}</h1></body></html>`);
+      return;
+    }
+    fileDownloads.push({ path, token, served: "file" });
+    res.writeHead(200, { "content-type": stored.file.mimetype, "content-length": String(stored.bytes.length) });
+    res.end(Buffer.from(stored.bytes));
+  }
+
   async function handleRequest(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const body = await readBody(req);
+    const file = /^\/files-pri\/([A-Z0-9]+)-([A-Z0-9]+)\/(?:download\/)?[^/]+$/.exec(url.pathname);
+    if (file && req.method === "GET") {
+      serveFile(req, res, file[1]!, file[2]!);
+      return;
+    }
     const match = /^\/api\/([^/]+)\/?$/.exec(url.pathname);
     if (!match) {
       res.writeHead(404, { "content-type": "text/html; charset=utf-8" });
@@ -2000,6 +2109,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     urlVerification,
     appMentionEvent: (init) => userMessage("app_mention", init),
     messageEvent: (init) => userMessage("message", init),
+    addFile,
+    fileDownloads,
     botMessageEvent,
     ownMessageEvent,
     messageChangedEvent,

@@ -252,6 +252,13 @@ export interface PolledUpdate {
 }
 
 /** Custom method implementation: return the wire response to send. */
+/** What a Telegram message carries of a file (a PhotoSize or a Document's file fields). */
+export interface TelegramFileRef {
+  file_id: string;
+  file_unique_id: string;
+  file_size: number;
+}
+
 export type FakeTelegramHandler = (call: RecordedCall) => TelegramResponse | Promise<TelegramResponse>;
 
 /** Handle to a running fake Telegram Bot API server. */
@@ -298,6 +305,13 @@ export interface FakeTelegram {
   queueUpdate(token: string, update: Record<string, unknown>): Record<string, unknown>;
   /** What happened to every update queued for getUpdates, in queue order. */
   polledUpdates(token: string): PolledUpdate[];
+  /**
+   * Stores a file a user sent to the bot, as Telegram keeps it: getFile answers its `file_path`, and
+   * `GET /file/bot<token>/<file_path>` serves its bytes. Returns the ids and size a message carries.
+   */
+  addFile(token: string, bytes: Uint8Array, options?: { extension?: string }): TelegramFileRef;
+  /** Every request to the file server, in order (token and path as requested). */
+  fileDownloads: { token: string; filePath: string; status: number }[];
   /** Clear recorded calls, sent messages, deliveries and faults (bots, chats and webhooks stay). */
   reset(): void;
   /** Stop the server. */
@@ -318,6 +332,7 @@ const KNOWN_METHODS = [
   "editMessageText",
   "deleteMessage",
   "getChat",
+  "getFile",
   "setMyCommands",
   "deleteMyCommands",
   "getMyCommands",
@@ -385,6 +400,15 @@ const CHAT_ACTIONS = new Set([
 const NOT_MODIFIED =
   "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 const MAX_MESSAGE_LENGTH = 4096;
+/** The Bot API serves files up to 20 MB (getFile); larger ones are "file is too big". */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+
+interface StoredFile {
+  token: string;
+  ref: TelegramFileRef;
+  filePath: string;
+  bytes: Uint8Array;
+}
 
 interface ChatState {
   chat: TelegramChat;
@@ -570,6 +594,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const deliveries: Delivery[] = [];
   const faults = new FaultQueue<FakeFailure>();
   const handlers = new Map<string, FakeTelegramHandler>();
+  const files = new Map<string, StoredFile>();
+  const fileDownloads: FakeTelegram["fileDownloads"] = [];
   const lengthUnit = options.messageLengthUnit ?? "utf16";
   const webhookRateLimit = options.webhookRateLimit ?? true;
 
@@ -1148,6 +1174,34 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     });
   }
 
+  function addFile(token: string, bytes: Uint8Array, options: { extension?: string } = {}): TelegramFileRef {
+    requireBot(token);
+    const n = files.size + 1;
+    const ref = { file_id: `AgACAgQAAxkBAAIB${String(n).padStart(4, "0")}FakeFileId`, file_unique_id: `AQADFake${n}`, file_size: bytes.length };
+    files.set(ref.file_id, { token, ref, filePath: `photos/file_${n}.${options.extension ?? "jpg"}`, bytes });
+    return ref;
+  }
+
+  /** File ids are the bot's own: another bot's id is as invalid as a made-up one. */
+  function getFile(call: RecordedCall): Answer {
+    const file = files.get(call.args.file_id ?? "");
+    if (!file || file.token !== call.token) return bad("invalid file_id");
+    if (file.bytes.length > MAX_DOWNLOAD_BYTES) return bad("file is too big");
+    return ok({ ...file.ref, file_path: file.filePath });
+  }
+
+  function serveFile(res: ServerResponse, token: string, filePath: string): void {
+    const file = [...files.values()].find((f) => f.token === token && f.filePath === filePath);
+    const status = file ? 200 : 404;
+    fileDownloads.push({ token, filePath, status });
+    if (!file) {
+      sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(file.bytes.length) });
+    res.end(Buffer.from(file.bytes));
+  }
+
   async function dispatch(call: RecordedCall, closed: AbortSignal = new AbortController().signal): Promise<Answer> {
     const bot = bots.get(call.token);
     if (!bot) return { ok: false, error_code: 401, description: "Unauthorized" };
@@ -1179,6 +1233,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return deleteMessage(bot, call);
       case "getchat":
         return getChat(bot, call);
+      case "getfile":
+        return getFile(call);
       case "getmycommands":
         return ok([]);
       case "setmycommands":
@@ -1210,6 +1266,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   async function handleRequest(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const body = await readBody(req);
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (download && (req.method === "GET" || req.method === "HEAD")) {
+      serveFile(res, decodeURIComponent(download[1]!), decodeURIComponent(download[2]!));
+      return;
+    }
     const path = /^\/bot([^/]*)(?:\/test)?\/?(.*)$/.exec(url.pathname);
     if (!path) {
       sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
@@ -1412,6 +1473,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     polledUpdates(token) {
       return requireBot(token).polled.map((entry) => ({ ...entry }));
     },
+    addFile,
+    fileDownloads,
     reset() {
       calls.length = 0;
       sent.length = 0;

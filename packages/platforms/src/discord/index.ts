@@ -2,6 +2,7 @@ import type { PlatformModule } from "../shared/platform-module.ts";
 import { createDiscordClient } from "./client.ts";
 import { createDiscordConnector } from "./connector.ts";
 import { discordWebhookDriver } from "./driver.ts";
+import { discordImageDownload } from "./image-download.ts";
 import { createDiscordRest } from "./rest.ts";
 
 export { discordWebhookDriver };
@@ -18,6 +19,9 @@ const DISCORD_TIMEOUT_MS = 15_000;
 export const discordPlatform = {
   platform: "discord",
   driver: discordWebhookDriver,
-  createClient: (deps) => createDiscordClient(createDiscordRest({ apiUrl: deps.apiUrl, timeoutMs: DISCORD_TIMEOUT_MS }), deps.clock, deps.logger),
+  createClient: (deps) => ({
+    ...createDiscordClient(createDiscordRest({ apiUrl: deps.apiUrl, timeoutMs: DISCORD_TIMEOUT_MS }), deps.clock, deps.logger),
+    downloadImage: discordImageDownload(deps.apiUrl),
+  }),
   createConnector: (deps) => createDiscordConnector(createDiscordRest({ apiUrl: deps.apiUrl, timeoutMs: DISCORD_TIMEOUT_MS })),
 } as const satisfies PlatformModule;

@@ -1,8 +1,10 @@
 import * as v from "valibot";
-import type { InboundMessage, Integration, PlatformEvent } from "@patchbay/core";
+import { withImages } from "@patchbay/core";
+import type { InboundImage, InboundMessage, Integration, PlatformEvent } from "@patchbay/core";
 import { INTERACTION, withInteractionFacts } from "./acknowledge.ts";
 import { interactionKey } from "./delivery-key.ts";
 import { issueDetail } from "../shared/issue-detail.ts";
+import { attachedImages } from "./message-images.ts";
 import { cutText, displayName } from "./message-text.ts";
 import { THREAD_TYPES } from "./parse-message.ts";
 import type { DiscordRoute } from "./route.ts";
@@ -21,19 +23,19 @@ const COMMAND_FACTS = { type: INTERACTION.command, fromComponent: false };
 const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 
 /** What a command asks: a question (and the message it is about), a payload problem, or not Patchbay's command. */
-type Question = { text: string; targetId: string | null } | { problem: string } | { other: string };
+type Question = { text: string; targetId: string | null; images: InboundImage[] } | { problem: string } | { other: string };
 
 /** The text `/ask question:…` or the message command ("Ask <replica>", on a message) asks about. */
 function questionOf(data: CommandData): Question {
   if (data.type === COMMAND.chatInput && data.name === "ask") {
     const value = data.options?.find((option) => option.name === "question")?.value;
     if (value !== undefined && typeof value !== "string") return { problem: "data.options.question: expected a string" };
-    return { text: value ?? "", targetId: null };
+    return { text: value ?? "", targetId: null, images: [] };
   }
   if (data.type === COMMAND.message && data.target_id !== undefined) {
     const target = data.resolved?.messages?.[data.target_id];
     if (!target) return { problem: "data.resolved.messages: the target message is missing" };
-    return { text: target.content ?? "", targetId: data.target_id };
+    return { text: target.content ?? "", targetId: data.target_id, images: attachedImages(target.attachments) };
   }
   if (data.type === COMMAND.user) return { other: "a user command: Patchbay registers none" };
   const name = COMMAND_NAME.test(data.name) ? `/${data.name}` : "a command";
@@ -83,6 +85,7 @@ export function parseCommand(body: Record<string, unknown>, integration: Integra
     text: cutText(question.text),
     sentAt: new Date(createdAtMs).toISOString(),
     route: { via: "interaction", applicationId: interaction.application_id, interactionToken: interaction.token, createdAtMs },
+    ...withImages(question.images),
   };
   return { kind: "message", message, sender: "person", addressed: true };
 }

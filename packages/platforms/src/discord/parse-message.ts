@@ -1,6 +1,8 @@
+import { withImages } from "@patchbay/core";
 import type { InboundMessage, PlatformEvent, Sender } from "@patchbay/core";
 import { messageKey } from "./delivery-key.ts";
 import type { DiscordBot } from "./integration-views.ts";
+import { attachedImages } from "./message-images.ts";
 import { cutText, displayName } from "./message-text.ts";
 import type { DiscordRoute } from "./route.ts";
 import type { CreatedMessage } from "./schemas.ts";
@@ -61,6 +63,7 @@ export function parseCreatedMessage(message: CreatedMessage, bot: DiscordBot, pa
     text: cutText(withoutMentions(message.content, bot)),
     sentAt: new Date(message.timestamp).toISOString(),
     route: { via: "message", channelId: message.channel_id, messageId: message.id },
+    ...withImages(attachedImages(message.attachments)),
   };
   return { kind: "message", message: inbound, sender: senderOf(message, bot), addressed: addresses(message, bot) };
 }

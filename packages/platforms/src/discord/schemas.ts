@@ -34,6 +34,17 @@ const userSchema = object({
   system: v.optional(flag()),
 });
 
+/** A file on a message (https://discord.com/developers/docs/resources/message#attachment-object); `url` is a signed CDN link. */
+const attachmentSchema = object({
+  id: snowflake(),
+  filename: string(),
+  size: v.optional(v.pipe(integer(), v.minValue(0, "a non-negative integer"))),
+  url: string(),
+  content_type: v.optional(string()),
+});
+
+export const attachmentsSchema = v.array(attachmentSchema, "an array");
+
 /** What every interaction has, whatever its type. */
 export const interactionEnvelopeSchema = object({ id: snowflake(), type: integer() });
 
@@ -49,7 +60,9 @@ export const commandDataSchema = object({
     type: integer(),
     options: v.optional(v.array(optionSchema, "an array")),
     target_id: v.optional(snowflake()),
-    resolved: v.optional(object({ messages: v.optional(v.record(string(), object({ content: v.optional(string()) }), "an object")) })),
+    resolved: v.optional(
+      object({ messages: v.optional(v.record(string(), object({ content: v.optional(string()), attachments: v.optional(attachmentsSchema) }), "an object")) }),
+    ),
   }),
 });
 
@@ -92,6 +105,7 @@ export const createdMessageSchema = object({
   mention_roles: v.optional(v.array(snowflake(), "an array")),
   // Absent when Discord did not fetch it, null when the message replied to was deleted.
   referenced_message: v.nullish(object({ author: object({ id: snowflake() }) })),
+  attachments: v.optional(attachmentsSchema),
 });
 
 /** A MESSAGE_UPDATE dispatch: possibly partial (an embed resolved later carries no author). */
@@ -111,3 +125,4 @@ export type CommandData = v.InferOutput<typeof commandDataSchema>["data"];
 export type CreatedMessage = v.InferOutput<typeof createdMessageSchema>;
 export type UpdatedMessage = v.InferOutput<typeof updatedMessageSchema>;
 export type DeletedMessage = v.InferOutput<typeof deletedMessageSchema>;
+export type DiscordAttachment = v.InferOutput<typeof attachmentSchema>;

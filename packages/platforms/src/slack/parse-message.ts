@@ -1,4 +1,5 @@
-import type { InboundMessage, PlatformEvent } from "@patchbay/core";
+import { withImages } from "@patchbay/core";
+import type { InboundImage, InboundMessage, PlatformEvent } from "@patchbay/core";
 import { messageKey } from "./delivery-key.ts";
 import type { SlackBot } from "./integration-views.ts";
 import { activityLog, activityOf } from "./message-activity.ts";
@@ -46,5 +47,15 @@ function inboundMessage(event: SlackMessageEvent, bot: SlackBot): InboundMessage
     text: readableText(event.text ?? "", bot),
     sentAt: slackTime(ts),
     route: { channel, threadTs },
+    ...withImages(imagesOf(event)),
   };
+}
+
+/** Shared image files, by their url_private (Slack Connect files that must be looked up first are not pictures we can fetch). */
+function imagesOf(event: SlackMessageEvent): InboundImage[] {
+  return (event.files ?? []).flatMap((file) =>
+    file.mimetype?.startsWith("image/") && file.url_private
+      ? [{ ref: file.url_private, name: file.name ?? file.id, mediaType: file.mimetype, size: file.size ?? null }]
+      : [],
+  );
 }

@@ -45,6 +45,21 @@ const innerMessageSchema = v.object(
   "an object",
 );
 
+/**
+ * A shared file (https://docs.slack.dev/reference/objects/file-object); Slack Connect files may carry only
+ * `id` and `file_access: check_file_info`, so every other field is optional.
+ */
+const fileSchema = v.object(
+  {
+    id: string(),
+    name: v.optional(v.nullable(string())),
+    mimetype: v.optional(string()),
+    size: v.optional(v.pipe(v.number("a number"), v.safeInteger("an integer"), v.minValue(0, "a non-negative integer"))),
+    url_private: v.optional(string()),
+  },
+  "an object",
+);
+
 /** `message` (every subtype) and `app_mention`: https://docs.slack.dev/reference/events/message */
 export const messageEventSchema = v.object({
   type: v.picklist(["message", "app_mention"]),
@@ -59,6 +74,7 @@ export const messageEventSchema = v.object({
   text: v.optional(string()),
   message: v.optional(innerMessageSchema),
   previous_message: v.optional(innerMessageSchema),
+  files: v.optional(v.array(fileSchema, "an array")),
 });
 
 export type SlackMessageEvent = v.InferOutput<typeof messageEventSchema>;

@@ -3,6 +3,7 @@ import { createTelegramBotApi } from "./bot-api.ts";
 import { createTelegramClient } from "./client.ts";
 import { createTelegramConnector } from "./connector.ts";
 import { telegramWebhookDriver } from "./driver.ts";
+import { telegramImageDownload } from "./image-download.ts";
 
 export { telegramWebhookDriver };
 export type { TelegramRoute } from "./route.ts";
@@ -17,6 +18,9 @@ export type { TelegramBotApi } from "./bot-api.ts";
 export const telegramPlatform = {
   platform: "telegram",
   driver: telegramWebhookDriver,
-  createClient: (deps) => createTelegramClient(createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS }), deps.logger),
+  createClient: (deps) => {
+    const api = createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS });
+    return { ...createTelegramClient(api, deps.logger), downloadImage: telegramImageDownload(api, deps.apiUrl) };
+  },
   createConnector: (deps) => createTelegramConnector(createTelegramBotApi({ apiUrl: deps.apiUrl, timeoutMs: BOT_API_TIMEOUT_MS }), deps.store),
 } as const satisfies PlatformModule;

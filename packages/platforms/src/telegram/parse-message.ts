@@ -1,4 +1,5 @@
-import type { InboundMessage, LoggedMessage, PlatformEvent, Sender } from "@patchbay/core";
+import { IMAGE_LIMITS, withImages } from "@patchbay/core";
+import type { InboundImage, InboundMessage, LoggedMessage, PlatformEvent, Sender } from "@patchbay/core";
 import { commandOf, mentionsBot, repliesToBot } from "./addressing.ts";
 import type { TelegramBot } from "./integration-views.ts";
 import { TELEGRAM_TEXT_MAX, cut, displayName, seenChannel, sentAt } from "./message-fields.ts";
@@ -67,7 +68,26 @@ function normalise(message: TelegramMessage, key: string): InboundMessage<Telegr
     text: cut(message.text ?? message.caption ?? "", TELEGRAM_TEXT_MAX),
     sentAt: sentAt(message.date),
     route: { chatType: message.chat.type },
+    ...withImages(imagesOf(message)),
   };
+}
+
+/**
+ * A photo (Telegram keeps it as JPEG, in several sizes: the largest under the cap is taken, else the
+ * smallest so the log says it was too large) or a document whose type is an image.
+ */
+function imagesOf(message: TelegramMessage): InboundImage[] {
+  const sizes = message.photo ?? [];
+  if (sizes.length > 0) {
+    const fitting = sizes.filter((size) => size.file_size === undefined || size.file_size <= IMAGE_LIMITS.maxBytes);
+    const size = fitting.at(-1) ?? sizes[0]!;
+    return [{ ref: size.file_id, name: "photo.jpg", mediaType: "image/jpeg", size: size.file_size ?? null }];
+  }
+  const document = message.document;
+  if (document?.mime_type?.startsWith("image/")) {
+    return [{ ref: document.file_id, name: document.file_name ?? "image", mediaType: document.mime_type, size: document.file_size ?? null }];
+  }
+  return [];
 }
 
 function logged({ key, conversationId, chatId, userId, userName, text, sentAt }: InboundMessage): LoggedMessage {

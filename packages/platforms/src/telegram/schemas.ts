@@ -54,6 +54,20 @@ const repliedMessageSchema = object({
   forum_topic_created: v.optional(v.unknown()),
 });
 
+/** One size of a photo (https://core.telegram.org/bots/api#photosize); sizes come smallest first. */
+const photoSizeSchema = object({
+  file_id: string(),
+  file_size: v.optional(count()),
+});
+
+/** A file sent as a document (https://core.telegram.org/bots/api#document): an image one is a picture too. */
+const documentSchema = object({
+  file_id: string(),
+  file_name: v.optional(string()),
+  mime_type: v.optional(string()),
+  file_size: v.optional(count()),
+});
+
 /** A message; loose, so the service fields that mark system messages stay visible to the parser. */
 export const messageSchema = v.looseObject(
   {
@@ -68,6 +82,8 @@ export const messageSchema = v.looseObject(
     entities: v.optional(entitiesSchema),
     caption_entities: v.optional(entitiesSchema),
     reply_to_message: v.optional(repliedMessageSchema),
+    photo: v.optional(v.array(photoSizeSchema, "an array")),
+    document: v.optional(documentSchema),
   },
   "an object",
 );

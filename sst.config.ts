@@ -28,6 +28,7 @@ export default $config({
     const { addWebhookRoutes } = await import("./infra/webhooks");
     const { addResponder } = await import("./infra/responder");
     const { addReconciler } = await import("./infra/reconciler");
+    const { addDiscordListener } = await import("./infra/discord-listener");
 
     const table = createTable();
     const { queue, dlq, deadLetters } = createQueues();
@@ -41,6 +42,7 @@ export default $config({
     // The API calls models too: POST /v1/replicas/{id}/preview answers with the replica's model.
     addApiRoutes(api, [...link, tenantSecretsWriter, openAiApiKey, anthropicApiKey]);
     addWebhookRoutes(api, link);
+    addDiscordListener(link);
     addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey]);
     addReconciler(link);
 

@@ -23,6 +23,7 @@ export interface Check {
 const API = "packages/functions/src/api.handler";
 const RESPONDER = "packages/functions/src/responder.handler";
 const RECONCILER = "packages/functions/src/reconciler.handler";
+const DISCORD_LISTENER = "packages/functions/src/discord-listener.handler";
 const PLATFORMS = ["telegram", "slack", "discord"];
 const ingress = (platform: string) => `packages/functions/src/ingress/${platform}.handler`;
 
@@ -43,6 +44,8 @@ const FUNCTIONS: Record<string, { memoryMb: number; timeoutSeconds: number; link
     links: { ...CONFIG_LINKS, DeadLetters: "sst.sst.Linkable", ...MODEL_KEY_LINKS },
   },
   [RECONCILER]: { memoryMb: 1024, timeoutSeconds: 300, links: CONFIG_LINKS },
+  // Lambda's longest run: each invocation holds the Gateway for all of it but the hand-over.
+  [DISCORD_LISTENER]: { memoryMb: 256, timeoutSeconds: 900, links: CONFIG_LINKS },
 };
 
 const ROUTES: Record<string, string> = {
@@ -138,6 +141,24 @@ const one = (d: Deployment, type: string, name?: string): RecordedResource => {
 const exportOf = (handler: string) => handler.slice(handler.lastIndexOf(".") + 1);
 const sortStatements = (statements: Statement[]) => [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const byHandler = <T>(fns: LambdaFunction[], f: (fn: LambdaFunction) => T) => Object.fromEntries(fns.map((fn) => [fn.handler, f(fn)]));
+/** A function EventBridge Scheduler starts on `expression`: always on, at the exact time, never retried, by a role that may invoke it alone. */
+function expectScheduled(d: Deployment, handler: string, expression: string) {
+  const schedules = d.ofType("aws:scheduler/schedule:Schedule").filter((s) => d.functionByArn((s.inputs.target as Record<string, Json>).arn)?.handler === handler);
+  expect(schedules.map((s) => s.name), `schedules of ${handler}`).toHaveLength(1);
+  const schedule = schedules[0]!;
+  const target = schedule.inputs.target as Record<string, Json>;
+  expect({
+    expression: schedule.inputs.scheduleExpression,
+    state: schedule.inputs.state,
+    window: schedule.inputs.flexibleTimeWindow,
+    retryPolicy: target.retryPolicy,
+  }).toEqual({ expression, state: "ENABLED", window: { mode: "OFF" }, retryPolicy: { maximumRetryAttempts: 0 } });
+  const fn = d.functions().find((f) => f.handler === handler);
+  expect(fn?.asyncRetries, `${handler} retries of async invocations`).toBe(0);
+  const role = d.byArn(target.roleArn);
+  expect(role && d.inlineStatements(role)).toEqual([allow(["lambda:InvokeFunction"], [`<${String(fn?.component)}>`])]);
+}
+
 const isSourcemap = (r: RecordedResource) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && String(r.inputs.key).startsWith("sourcemap/");
 
 export const CHECKS: Check[] = [
@@ -326,24 +347,20 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "reconciler: every 5 minutes through EventBridge Scheduler, not retried, the scheduler allowed to invoke it alone",
+    name: "schedules: one per scheduled function, and nothing else scheduled",
     run(d) {
-      const schedule = one(d, "aws:scheduler/schedule:Schedule");
-      const target = schedule.inputs.target as Record<string, Json>;
-      expect({
-        expression: schedule.inputs.scheduleExpression,
-        state: schedule.inputs.state,
-        window: schedule.inputs.flexibleTimeWindow,
-        handler: d.functionByArn(target.arn)?.handler,
-        retryPolicy: target.retryPolicy,
-      }).toEqual({ expression: "rate(5 minutes)", state: "ENABLED", window: { mode: "OFF" }, handler: RECONCILER, retryPolicy: { maximumRetryAttempts: 0 } });
-      const reconciler = d.functions().find((fn) => fn.handler === RECONCILER);
-      expect(reconciler?.asyncRetries, "reconciler retries of async invocations").toBe(0);
-      const role = d.byArn(target.roleArn);
-      expect(role && d.inlineStatements(role)).toEqual([allow(["lambda:InvokeFunction"], [`<${String(reconciler?.component)}>`])]);
+      const targets = d.ofType("aws:scheduler/schedule:Schedule").map((s) => d.functionByArn((s.inputs.target as Record<string, Json>).arn)?.handler);
+      expect(targets.sort()).toEqual([DISCORD_LISTENER, RECONCILER].sort());
     },
   },
   {
+    name: "reconciler: every 5 minutes through EventBridge Scheduler, not retried, the scheduler allowed to invoke it alone",
+    run: (d) => expectScheduled(d, RECONCILER, "rate(5 minutes)"),
+  },
+  {
+    name: "Discord listener: started every minute through EventBridge Scheduler (a hand-over never waits for more than a minute's start), not retried, the scheduler allowed to invoke it alone",
+    run: (d) => expectScheduled(d, DISCORD_LISTENER, "rate(1 minute)"),
+  },  {
     name: "removal: in production the table stays when the stage is removed, in other stages nothing does",
     run(d) {
       // SST keeps sourcemaps in its asset bucket in every stage; they are not the app's data.

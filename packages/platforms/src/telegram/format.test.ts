@@ -210,6 +210,25 @@ describe("visibleLength", () => {
 // Markdown → Telegram HTML
 // ---------------------------------------------------------------------------------------------
 
+describe("mentions the model writes notify nobody", () => {
+  test.each([
+    ["ask @alice_smith", "ask @\u2060alice_smith"],
+    ["(@Bob12345)", "(@\u2060Bob12345)"],
+    ["**@carol_bot** knows", "<b>@\u2060carol_bot</b> knows"],
+    ["[Dave](tg://user?id=123456789) said", "Dave said"],
+    ["<tg://user?id=123456789>", "tg://user?id=123456789"],
+  ])("%s", (markdown, html) => {
+    expect(markdownToTelegramHtml(markdown)).toBe(html);
+  });
+
+  test("what Telegram would not read as a mention is left alone", () => {
+    for (const text of ["mail ada@example.com", "@abc is too short", "`@alice_smith` in code", "[chat](tg://resolve?domain=somebot)"]) {
+      expect(markdownToTelegramHtml(text)).not.toContain("\u2060");
+    }
+    expect(markdownToTelegramHtml("[chat](tg://resolve?domain=somebot)")).toBe('<a href="tg://resolve?domain=somebot">chat</a>');
+  });
+});
+
 describe("markdownToTelegramHtml", () => {
   const cases: Array<[string, string, string]> = [
     ["bold **", "a **bold** b", "a <b>bold</b> b"],
@@ -232,7 +251,7 @@ describe("markdownToTelegramHtml", () => {
     ["link with bold text", "[**x**](https://e.com)", '<a href="https://e.com"><b>x</b></a>'],
     ["link with code text", "[`x`](https://e.com)", '<a href="https://e.com">x</a>'],
     ["empty link text", "[](https://e.com)", '<a href="https://e.com">https://e.com</a>'],
-    ["tg link", "[me](tg://user?id=1)", '<a href="tg://user?id=1">me</a>'],
+    ["tg link", "[me](tg://resolve?domain=somebot)", '<a href="tg://resolve?domain=somebot">me</a>'],
     ["mailto", "[mail](mailto:a@b.c)", '<a href="mailto:a@b.c">mail</a>'],
     ["autolink", "<https://e.com/a>", '<a href="https://e.com/a">https://e.com/a</a>'],
     ["image", "![alt](https://e.com/i.png)", '<a href="https://e.com/i.png">alt</a>'],

@@ -74,6 +74,19 @@ export function visibleLength(html: string): number {
 }
 
 
+/** Telegram usernames: 5–32 letters, digits and underscores, starting with a letter. */
+const USERNAME_MENTION = /(^|[^\p{L}\p{N}_])@(?=[A-Za-z][A-Za-z0-9_]{4,31}(?![A-Za-z0-9_]))/gu;
+const USER_LINK = /^tg:\/\/user\?/i;
+
+/**
+ * `@username` in the model's text would notify that person (a group member gets a mention); an invisible word
+ * joiner after the `@` keeps the name readable without making it a mention.
+ */
+function defuseMentions(text: string): string {
+  countExamined(text.length);
+  return text.includes("@") ? text.replace(USERNAME_MENTION, "$1@\u2060") : text;
+}
+
 interface RenderContext {
   inLink: boolean;
   open: ReadonlySet<EmphasisTag>;
@@ -84,7 +97,7 @@ function renderNodes(nodes: readonly InlineNode[], context: RenderContext): stri
   for (const node of nodes) {
     switch (node.kind) {
       case "text":
-        html += escapeTelegramHtml(node.text);
+        html += escapeTelegramHtml(defuseMentions(node.text));
         break;
       case "delimiter":
         html += escapeTelegramHtml(node.char.repeat(node.count));
@@ -96,7 +109,8 @@ function renderNodes(nodes: readonly InlineNode[], context: RenderContext): stri
       case "link": {
         let inner = renderNodes(node.children, { ...context, inLink: true });
         if (telegramHtmlToText(inner).trim() === "") inner = escapeTelegramHtml(node.href);
-        html += `<a href="${escapeAttribute(node.href)}">${inner}</a>`;
+        // A link to a person (tg://user?id=…) notifies them like a mention: the model's text keeps only its words.
+        html += USER_LINK.test(node.href) ? inner : `<a href="${escapeAttribute(node.href)}">${inner}</a>`;
         break;
       }
       case "emphasis": {

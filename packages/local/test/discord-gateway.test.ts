@@ -140,6 +140,26 @@ describe("Discord through the Gateway (npm start)", () => {
     expect(botMessages(c, c.general)).toEqual([]);
   });
 
+  test("thread_auto_create: a channel message gets its answer in a thread named after it, and the conversation there has the thread's history", async () => {
+    const c = await connect({ thread_auto_create: true });
+    const asked = h.discord.sendMessage(c.general, { content: mention(c, "tell me about threads") });
+    await eventually(() => botMessages(c, asked.id).length === 1);
+    expect(h.discord.channel(asked.id)).toMatchObject({ parent_id: c.general, name: "tell me about threads", type: 11 });
+    expect(botMessages(c, asked.id)[0]!.content).toBe("Answer to: tell me about threads");
+    expect(botMessages(c, c.general)).toEqual([]);
+
+    h.discord.sendMessage(asked.id, { content: mention(c, "and then?") });
+    await eventually(() => botMessages(c, asked.id).length === 2);
+    expect(h.openai.requests.at(-1)!.messages.map((m) => m.content)).toEqual([
+      expect.stringMatching(/^You are Ada\./),
+      "tell me about threads",
+      "Answer to: tell me about threads",
+      "and then?",
+    ]);
+    // Inside the thread no further thread is started.
+    expect(h.discord.callsTo("startThreadFromMessage").filter((call) => call.appId === c.app.id)).toHaveLength(1);
+  });
+
   test("a reconnect in the middle of a conversation loses and repeats nothing (RECONNECT, then a dropped connection)", async () => {
     const c = await connect({ scope: "all" });
     h.discord.sendMessage(c.general, { content: "first" });

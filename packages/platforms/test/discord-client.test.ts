@@ -100,13 +100,24 @@ describe("a channel message (via message) is answered with a reply", () => {
     await expect.poll(() => discord.callsTo("triggerTypingIndicator").some((call) => call.path === `/channels/${channel}/typing`)).toBe(true);
   });
 
-  test("thread_auto_create starts a thread from the answer in a guild channel, not in a DM", async () => {
-    const { channel, ctx } = replyContext({ threadAutoCreate: true });
-    const sent = await client().sendPart(ctx, "threaded answer", 0);
-    await client().finish!(ctx, [sent.messageId]);
-    expect(discord.callsTo("startThreadFromMessage").at(-1)!.path).toBe(`/channels/${channel}/messages/${sent.messageId}/threads`);
+  test("thread_auto_create answers in a thread started from the message (retried, it finds the thread); not in a DM", async () => {
+    const { channel, question, ctx } = replyContext({ threadAutoCreate: true });
+    const threaded = { ...ctx, message: { ...ctx.message, text: "what is a snowflake?" } };
+    const sent = await client().sendPart(threaded, "threaded answer", 0);
+    expect(discord.callsTo("startThreadFromMessage").at(-1)).toMatchObject({
+      path: `/channels/${channel}/messages/${question.id}/threads`,
+      body: { name: "what is a snowflake?" },
+    });
+    expect(discord.messages(question.id).map((m) => [m.id, m.content])).toEqual([[sent.messageId, "threaded answer"]]);
+    // A redelivery after a crash: the thread exists (160004), the nonce returns the same message.
+    expect((await client().sendPart(threaded, "threaded answer", 0)).messageId).toBe(sent.messageId);
+    await client().finish!(threaded, [sent.messageId]);
+    expect(discord.callsTo("startThreadFromMessage").filter((call) => call.path.includes(channel))).toHaveLength(2);
+
     const before = discord.callsTo("startThreadFromMessage").length;
-    await client().finish!({ ...ctx, message: { ...ctx.message, isDirect: true } }, [sent.messageId]);
+    const inDm = { ...threaded, message: { ...threaded.message, isDirect: true } };
+    await client().sendPart(inDm, "in the channel", 1);
+    await client().finish!(inDm, [sent.messageId]);
     expect(discord.callsTo("startThreadFromMessage")).toHaveLength(before);
   });
 });

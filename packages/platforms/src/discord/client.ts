@@ -85,13 +85,39 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
     return postToChannel(context, message.threadId ?? message.chatId, index, { content: part, allowed_mentions: NO_MENTIONS });
   };
 
-  // The first part replies to the message (a deleted one is no error); later parts follow it plainly.
-  const replyToMessage = (context: OutboundContext, route: MessageRoute, part: string, index: number) =>
-    postToChannel(context, route.channelId, index, {
+  /** Starts a thread named after the message, from `messageId`; a retry finds it already started. */
+  const startThread = async (context: OutboundContext, channelId: string, messageId: string) => {
+    try {
+      await rest("POST", `/channels/${channelId}/messages/${messageId}/threads`, {
+        token: botToken(context),
+        body: { name: context.message.text.slice(0, 100) || "Conversation", auto_archive_duration: 1440 },
+      });
+    } catch (error) {
+      if (discordCode(error) !== DISCORD_ERRORS.threadAlreadyCreated) throw error;
+    }
+  };
+
+  /**
+   * With thread_auto_create a message in a guild channel gets its answer in a thread started from it (the
+   * thread's id is the message's, which the driver already made the conversation); elsewhere, in the channel.
+   */
+  const threadedFromMessage = (context: OutboundContext) =>
+    context.integration.threadAutoCreate && context.message.threadId === null && !context.message.isDirect;
+  const answerChannel = (context: OutboundContext, route: MessageRoute) => (threadedFromMessage(context) ? route.messageId : route.channelId);
+
+  // The first part replies to the message (a deleted one is no error); later parts follow it plainly. In the
+  // thread started from the message no reply is needed: Discord shows the message at the thread's top.
+  const replyToMessage = async (context: OutboundContext, route: MessageRoute, part: string, index: number) => {
+    if (threadedFromMessage(context)) {
+      if (index === 0) await startThread(context, route.channelId, route.messageId);
+      return postToChannel(context, route.messageId, index, { content: part, allowed_mentions: NO_MENTIONS });
+    }
+    return postToChannel(context, route.channelId, index, {
       content: part,
       allowed_mentions: NO_REPLY_PING,
       ...(index === 0 ? { message_reference: { message_id: route.messageId, fail_if_not_exists: false } } : {}),
     });
+  };
 
   /** Edits a part where it was posted: through the interaction's webhook while its token lives, else in the channel. */
   const editPart = async (context: OutboundContext, messageId: string, part: string, index: number) => {
@@ -101,7 +127,7 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
       await rest("PATCH", `${base}/messages/${index === 0 ? "@original" : messageId}`, { body: { content: part, allowed_mentions: NO_MENTIONS } });
       return;
     }
-    const channelId = route.via === "message" ? route.channelId : (context.message.threadId ?? context.message.chatId);
+    const channelId = route.via === "message" ? answerChannel(context, route) : (context.message.threadId ?? context.message.chatId);
     // Edits reapply the default allowed_mentions (platforms.md), so they are repeated here.
     await rest("PATCH", `/channels/${channelId}/messages/${messageId}`, {
       token: botToken(context),
@@ -142,18 +168,11 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
     },
 
     async finish(context, messageIds) {
-      const { integration, message } = context;
       const first = messageIds[0];
+      // An interaction has no message of the person's to start the thread from: it starts from the answer.
       // Threads start in guild channels only: not inside a thread, not in a DM.
-      if (!integration.threadAutoCreate || message.threadId || message.isDirect || !first) return;
-      try {
-        await rest("POST", `/channels/${message.chatId}/messages/${first}/threads`, {
-          token: botToken(context),
-          body: { name: message.text.slice(0, 100) || "Conversation", auto_archive_duration: 1440 },
-        });
-      } catch (error) {
-        if (discordCode(error) !== DISCORD_ERRORS.threadAlreadyCreated) throw error;
-      }
+      if (!threadedFromMessage(context) || readDiscordRoute(context.message.route).via !== "interaction" || !first) return;
+      await startThread(context, context.message.chatId, first);
     },
   };
 }

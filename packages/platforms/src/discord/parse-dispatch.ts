@@ -17,6 +17,15 @@ const DISPATCH_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const DISPATCH = 0;
 
 /**
+ * With thread_auto_create the answer to a guild channel message opens a thread from it, whose id is the
+ * message's: that thread is its conversation from the start, so the thread's history holds the first exchange.
+ */
+function inItsOwnThread(event: DiscordEvent, integration: Integration): DiscordEvent {
+  if (event.kind !== "message" || !integration.threadAutoCreate || event.message.threadId !== null || event.message.isDirect) return event;
+  return { ...event, message: { ...event.message, conversationId: event.message.messageId } };
+}
+
+/**
  * A Gateway payload the Discord transport received (`{op, t, s, d}`), normalised: MESSAGE_CREATE goes
  * through the answering rules, edits and deletions are logged, INTERACTION_CREATE (what Discord sends over
  * the Gateway when the application has no Interactions Endpoint URL) is read like a webhook interaction,
@@ -35,7 +44,7 @@ export function parseDispatch(body: Record<string, unknown>, integration: Integr
       const bot = discordBotOf(integration);
       // Without the bot's id its own messages cannot be told apart: answering could loop.
       if (!bot) return unsupported("unexpected_payload", "integration bot: no usable Discord id to tell its own messages", d, receivedAt, messageKey);
-      return parseCreatedMessage(message.output, bot, parentId);
+      return inItsOwnThread(parseCreatedMessage(message.output, bot, parentId), integration);
     }
     case "MESSAGE_UPDATE": {
       const message = v.safeParse(updatedMessageSchema, d, { abortEarly: true });

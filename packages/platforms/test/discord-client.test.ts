@@ -78,6 +78,14 @@ describe("a channel message (via message) is answered with a reply", () => {
     expect(reply!.message_reference).toMatchObject({ message_id: question.id });
   });
 
+  test("@everyone, @here, user and role mentions in the answer are shown as written and ping nobody", async () => {
+    const { app, channel, ctx } = replyContext();
+    const answer = `@everyone and @here: ask <@${app.id}>, <@!${app.id}> or the <@&1100000000000000009> role`;
+    await client().sendPart(ctx, answer, 0);
+    const [posted] = discord.messages(channel).filter((m) => m.content === answer);
+    expect(posted).toMatchObject({ mention_everyone: false, mentions: [], mention_roles: [] });
+  });
+
   test("a retried part returns the message already posted (same nonce), never a second one", async () => {
     const { channel, ctx } = replyContext();
     const once = await client().sendPart(ctx, "only once", 0);

@@ -231,6 +231,26 @@ describe("ingress", () => {
     expect(h.slack.statuses(c.general).map((s) => s.thread_ts)).toEqual([parent, parent]);
   });
 
+  test("a model answer arrives as Markdown for Slack to render: italics, bold italics and a link with parentheses intact, mentions defused", async () => {
+    const c = await connect();
+    h.openai.reply(() => "An *italic* word, ***all of it***, [the page](https://en.wikipedia.org/wiki/Foo_(bar)) and <!channel> <@U0HUMAN> @here.");
+    try {
+      await send(c, h.slack.appMentionEvent({ channel: c.general, user: "U0HUMAN", text: `<@${c.app.bot_user_id}> format something` }));
+      await eventually(async () => (await events(c)).some((e) => e.type === "replied"));
+      const answers = h.slack.history(c.general).filter((m) => m.bot_id === c.app.bot_id);
+      expect(answers).toHaveLength(1);
+      const wj = "\u2060";
+      expect(answers[0]!.text).toBe(
+        `An *italic* word, ***all of it***, [the page](https://en.wikipedia.org/wiki/Foo_%28bar%29) and <${wj}!channel> <${wj}@U0HUMAN> @${wj}here.`,
+      );
+      const sent = [...h.slack.callsTo("chat.postMessage"), ...h.slack.callsTo("chat.update")].filter((call) => call.params.channel === c.general);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const call of sent) expect([call.params.markdown_text, call.params.text ?? "", call.params.mrkdwn]).toEqual([expect.any(String), "", undefined]);
+    } finally {
+      h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
+    }
+  });
+
   test("answers go as Markdown for Slack to render, long answers are split in order, and a 429 waits Retry-After", async () => {
     const c = await connect();
     const long = `a < b && c > d **bold**\n\n${Array.from({ length: 12 }, (_, i) => `Paragraph ${i} ${"x".repeat(500)}.`).join("\n\n")}`;

@@ -20,6 +20,9 @@ const INTEGRATION_BOOKKEEPING = ["retiredAt"];
 /** Fields a replica keeps from its creation. */
 const REPLICA_IDENTITY = new Set(["id", "owner", "createdAt"]);
 
+/** The one item that remembers where the reconciler's walk stopped (no gsi: scans never list it). */
+const RECONCILER_KEY = { pk: "RECONCILER", sk: "CURSOR" };
+
 /** What a record write is conditional on, beyond the record existing. */
 const LIVE = "attribute_exists(pk) AND attribute_not_exists(retiredAt)";
 
@@ -319,6 +322,15 @@ export function createIntegrationRecords(
     async scanIntegrations(page) {
       const found = await queryPage({ IndexName: "gsi2", KeyConditionExpression: "gsi2pk = :pk", ExpressionAttributeValues: { ":pk": "INTS" } }, page);
       return { items: found.items.map((item) => toIntegration(item, undefined)), total: found.items.length, nextCursor: found.nextCursor };
+    },
+
+    async reconcilerCursor() {
+      const item = await get(RECONCILER_KEY.pk, RECONCILER_KEY.sk);
+      return typeof item?.cursor === "string" ? item.cursor : null;
+    },
+
+    async saveReconcilerCursor(cursor) {
+      await client.send(new PutCommand({ TableName, Item: { ...RECONCILER_KEY, kind: "reconciler", cursor } }));
     },
 
     async saveIntegration(integration): Promise<WriteOutcome> {

@@ -16,6 +16,7 @@ import type {
 } from "@patchbay/core";
 import { createGatewayLeases } from "./dynamo-gateway-leases.ts";
 import { createIntegrationRecords } from "./dynamo-integrations.ts";
+import { createPlatformMessages } from "./dynamo-platform-messages.ts";
 import type { RecordOptions } from "./dynamo-integrations.ts";
 import { conditional, createTableReader, isConditionFailure, seconds, strip } from "./dynamo-items.ts";
 import type { Item } from "./dynamo-items.ts";
@@ -115,6 +116,7 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
   return {
     ...records,
+    ...createPlatformMessages(client, TableName),
     ...createGatewayLeases(client, TableName, table),
 
     async ping() {

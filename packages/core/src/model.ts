@@ -212,4 +212,6 @@ export type IgnoreReason =
   /** A Discord interaction older than its token's 15 minutes: a replay, or one no answer can reach any more. */
   | "expired_interaction"
   /** A Discord interaction from a server other than the integration's (the application is installed in several). */
-  | "guild_not_allowed";
+  | "guild_not_allowed"
+  /** Delivered before to an earlier integration of the same bot (connected again): a message is answered once. */
+  | "duplicate_delivery";

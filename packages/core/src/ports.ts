@@ -79,6 +79,10 @@ export interface IntegrationStore {
   listIntegrations(owner: string, filter: IntegrationFilter, page: PageRequest): Promise<Page<Integration>>;
   /** Every integration (for the reconciler), page by page. */
   scanIntegrations(page: PageRequest): Promise<Page<Integration>>;
+  /** Where the reconciler's walk over every integration stopped (a scanIntegrations cursor); null at the start. */
+  reconcilerCursor(): Promise<string | null>;
+  /** Keeps where the reconciler stopped for its next run; null starts the next walk from the beginning. */
+  saveReconcilerCursor(cursor: string | null): Promise<void>;
   /** Overwrites the mutable settings if the record is still at `integration.revision` (then one higher). */
   saveIntegration(integration: Integration): Promise<WriteOutcome>;
   /** Counts a reply: message_count + 1 and last_message_at, without touching other fields. */
@@ -126,9 +130,23 @@ export function deliveryRef(integrationId: string, message: Pick<InboundMessage,
   return { integrationId, key: message.key, sentAt: message.sentAt, conversationId: message.conversationId };
 }
 
+/**
+ * A message's identity at its platform, the same under any integration: the platform, the bot (Discord
+ * application, Slack bot of one workspace, Telegram bot) and the message's key for that bot.
+ */
+export function platformMessageId(integration: Pick<Integration, "platform" | "bot">, key: string): string {
+  return `${integration.platform}:${integration.bot.id}:${key}`;
+}
+
 export interface DeliveryStore {
   /** Logs a delivery ingress chose not to answer, with what was unexpected if anything (first record of that message wins). */
   recordIgnored(integrationId: string, message: LoggedMessage, reason: IgnoreReason, at: string, detail?: string): Promise<void>;
+  /**
+   * Takes a platform message for an integration by the platform's own identity (see platformMessageId),
+   * remembered for days whatever becomes of the integration: null when it is this integration's (first
+   * delivery, or a redelivery to it), else the integration that took it first.
+   */
+  claimPlatformMessage(identity: string, integrationId: string, now: number): Promise<string | null>;
   /** Takes a message for answering exactly once; a finished or leased message is reported as such. */
   claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim>;
   /** Keeps the generated answer before a multi-part send, so a redelivery resumes with the same text. */
@@ -326,6 +344,11 @@ export interface PlatformClient {
   sendPart(context: OutboundContext, part: string, index: number): Promise<SentPart>;
   /** Runs once every part is out and recorded (Discord starts a thread from the answer); best effort. */
   finish?(context: OutboundContext, messageIds: string[]): Promise<void>;
+  /**
+   * The first direct message from someone (no earlier exchange in that DM) is answered with the welcome
+   * message before the answer: platforms without a /start of their own (Discord).
+   */
+  greetsFirstDirectMessage?: boolean;
   /**
    * Downloads a picture of the message with the bot's credentials, reading no more than `maxBytes` (then it
    * throws PAYLOAD_TOO_LARGE); other failures throw PlatformCallError. The bytes live for one model call.

@@ -285,6 +285,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.seenChannels("int_1")).toEqual([]);
       });
 
+      test("the reconciler's place in its walk is kept between runs, and cleared for a fresh walk", async () => {
+        const store = await makeStore();
+        expect(await store.reconcilerCursor()).toBeNull();
+        await store.createIntegration(sampleIntegration("alice", "int_1"));
+        await store.createIntegration(sampleIntegration("bob", "int_2", { createdAt: iso(T0 + 1) }));
+        const first = await store.scanIntegrations({ limit: 1 });
+        await store.saveReconcilerCursor(first.nextCursor);
+        const kept = await store.reconcilerCursor();
+        expect(kept).toBe(first.nextCursor);
+        expect((await store.scanIntegrations({ limit: 1, cursor: kept! })).items.map((i) => i.id)).toEqual(["int_2"]);
+        // The kept place is no integration: scans never list it.
+        expect((await store.scanIntegrations({ limit: 10 })).items.map((i) => i.id)).toEqual(["int_1", "int_2"]);
+        await store.saveReconcilerCursor(null);
+        expect(await store.reconcilerCursor()).toBeNull();
+      });
+
       test("scan lists every owner's integrations", async () => {
         const store = await makeStore();
         await store.createIntegration(sampleIntegration("alice", "int_1"));
@@ -373,6 +389,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           { role: "user", content: "hello u1", name: "Ada" },
           { role: "assistant", content: "the full answer" },
         ]);
+      });
+
+      test("a platform message is taken by one integration, by the platform's identity, and stays taken after it is deleted", async () => {
+        const store = await makeStore();
+        const identity = "telegram:7100001:u880001";
+        expect(await store.claimPlatformMessage(identity, "int_first", T0)).toBeNull();
+        // A redelivery to the same integration is its own business (the delivery record dedupes it).
+        expect(await store.claimPlatformMessage(identity, "int_first", T0 + 1000)).toBeNull();
+        await store.createIntegration(sampleIntegration("alice", "int_first"));
+        await store.retireIntegration("int_first", iso(T0 + 2000));
+        await store.deleteIntegration("int_first");
+        expect(await store.claimPlatformMessage(identity, "int_second", T0 + 3000)).toBe("int_first");
+        expect(await store.claimPlatformMessage("telegram:7100001:u880002", "int_second", T0 + 3000)).toBeNull();
+        // Days later no platform redelivers it: the identity is free again.
+        expect(await store.claimPlatformMessage(identity, "int_second", T0 + 30 * DAY_MS)).toBeNull();
       });
 
       test("events show each outcome, newest first, with latency, reason and error", async () => {

@@ -12,6 +12,10 @@
  */
 declare module "sst" {
   export interface Resource {
+    "Alarms": {
+      "arn": string
+      "type": "sst.aws.SnsTopic"
+    }
     "AnthropicApiKey": {
       "type": "sst.sst.Secret"
       "value": string

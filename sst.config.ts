@@ -29,6 +29,7 @@ export default $config({
     const { addResponder } = await import("./infra/responder");
     const { addReconciler } = await import("./infra/reconciler");
     const { addDiscordListener } = await import("./infra/discord-listener");
+    const { addMonitoring } = await import("./infra/monitoring");
 
     const table = createTable();
     const { queue, dlq, deadLetters } = createQueues();
@@ -43,14 +44,17 @@ export default $config({
     addApiRoutes(api, [...link, tenantSecretsWriter, openAiApiKey, anthropicApiKey]);
     addWebhookRoutes(api, link);
     addDiscordListener(link);
-    addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey]);
-    addReconciler(link);
+    const responder = addResponder(queue, [...link, deadLetters, openAiApiKey, anthropicApiKey]);
+    const reconciler = addReconciler(link);
+    const { topic } = addMonitoring({ queue, dlq, responder: responder.nodes.function, reconciler: reconciler.nodes.function });
 
     return {
       apiUrl: api.url,
       tableName: table.name,
       queueUrl: queue.url,
       dlqUrl: dlq.url,
+      // Subscribe an e-mail to it to hear of the alarms (README: Watching it).
+      alarmTopicArn: topic.arn,
     };
   },
 });

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { METRIC, METRICS_NAMESPACE } from "../packages/aws/src/metric-names.ts";
 import { TABLE_KEYS } from "../packages/aws/src/table-schema.ts";
 import { awsRuleViolations } from "./check/aws-rules.ts";
 import { Deployment, type LambdaFunction, type Statement } from "./check/deployment.ts";
@@ -64,7 +65,9 @@ const RESOURCE_TYPES = [
   "aws:apigatewayv2/integration:Integration",
   "aws:apigatewayv2/route:Route",
   "aws:apigatewayv2/stage:Stage",
+  "aws:cloudwatch/dashboard:Dashboard",
   "aws:cloudwatch/logGroup:LogGroup",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
   "aws:dynamodb/table:Table",
   "aws:iam/role:Role",
   "aws:lambda/eventSourceMapping:EventSourceMapping",
@@ -73,6 +76,7 @@ const RESOURCE_TYPES = [
   "aws:lambda/permission:Permission",
   "aws:s3/bucketObjectv2:BucketObjectv2",
   "aws:scheduler/schedule:Schedule",
+  "aws:sns/topic:Topic",
   "aws:sqs/queue:Queue",
   "random:index/randomBytes:RandomBytes",
 ];
@@ -183,13 +187,14 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "outputs: the API URL, the table name, the queue and dead-letter queue URLs",
+    name: "outputs: the API URL, the table name, the queue and dead-letter queue URLs, the alarm topic",
     run(d) {
       expect(d.evaluation.outputs).toEqual({
         apiUrl: one(d, "aws:apigatewayv2/api:Api").outputs.apiEndpoint,
         tableName: one(d, "aws:dynamodb/table:Table").inputs.name,
         queueUrl: one(d, "aws:sqs/queue:Queue", "ResponderQueue").outputs.url,
         dlqUrl: one(d, "aws:sqs/queue:Queue", "ResponderDlq").outputs.url,
+        alarmTopicArn: one(d, "aws:sns/topic:Topic").outputs.arn,
         _protect: stage(d) === "production",
       });
     },
@@ -360,7 +365,90 @@ export const CHECKS: Check[] = [
   {
     name: "Discord listener: started every minute through EventBridge Scheduler (a hand-over never waits for more than a minute's start), not retried, the scheduler allowed to invoke it alone",
     run: (d) => expectScheduled(d, DISCORD_LISTENER, "rate(1 minute)"),
-  },  {
+  },
+  {
+    name: "alarms: dead letters, the oldest queued message, the responder's failure rate and the reconciler's failures, each telling the alarm topic when it fires and clears",
+    run(d) {
+      const topic = one(d, "aws:sns/topic:Topic");
+      expect(topic.inputs.fifoTopic, "a standard topic (e-mail cannot subscribe to FIFO)").toBe(false);
+      const queueName = (name: string) => one(d, "aws:sqs/queue:Queue", name).inputs.name;
+      const reconciler = d.functions().find((fn) => fn.handler === RECONCILER)!;
+      // What the functions emit (packages/aws/src/emf-metrics.ts): the stage's total under `service` alone.
+      const stageMetric = (metricName: string) => ({ namespace: METRICS_NAMESPACE, metricName, dimensions: { service: `patchbay-${stage(d)}` }, period: 300, stat: "Sum" });
+      const notify = { alarmActions: [topic.outputs.arn], okActions: [topic.outputs.arn], treatMissingData: "notBreaching" };
+      const alarms = Object.fromEntries(
+        d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => {
+          const { alarmDescription, ...inputs } = a.inputs;
+          expect(String(alarmDescription), `${a.name}: a description saying what to do`).toMatch(new RegExp(`\\(${stage(d)}\\)`));
+          return [a.name, inputs];
+        }),
+      );
+      expect(alarms).toEqual({
+        DeadLettersAlarm: {
+          name: `patchbay-${stage(d)}-dead-letters`,
+          namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: queueName("ResponderDlq") },
+          statistic: "Maximum", period: 300, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", ...notify,
+        },
+        OldestMessageAlarm: {
+          name: `patchbay-${stage(d)}-oldest-message`,
+          namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: queueName("ResponderQueue") },
+          statistic: "Maximum", period: 300, evaluationPeriods: 1, threshold: 900, comparisonOperator: "GreaterThanThreshold", ...notify,
+        },
+        ResponderFailureRateAlarm: {
+          name: `patchbay-${stage(d)}-responder-failure-rate`,
+          metricQueries: [
+            { id: "failed", metric: stageMetric(METRIC.failedAttempts), returnData: false },
+            { id: "answered", metric: stageMetric(METRIC.answered), returnData: false },
+            {
+              id: "rate",
+              label: "failed attempts (%)",
+              expression: "IF(FILL(failed, 0) + FILL(answered, 0) >= 5, 100 * FILL(failed, 0) / (FILL(failed, 0) + FILL(answered, 0)), 0)",
+              returnData: true,
+            },
+          ],
+          evaluationPeriods: 1, threshold: 20, comparisonOperator: "GreaterThanThreshold", ...notify,
+        },
+        ReconcilerFailuresAlarm: {
+          name: `patchbay-${stage(d)}-reconciler-failures`,
+          namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: reconciler.name },
+          statistic: "Sum", period: 300, evaluationPeriods: 2, datapointsToAlarm: 2, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", ...notify,
+        },
+      });
+    },
+  },
+  {
+    name: "dashboard: the stage's alarms, its messages by outcome and platform, answer and model latency, the queues, the functions' errors",
+    run(d) {
+      const dashboard = one(d, "aws:cloudwatch/dashboard:Dashboard");
+      expect(dashboard.inputs.dashboardName).toBe(`patchbay-${stage(d)}`);
+      const body = JSON.parse(String(dashboard.inputs.dashboardBody)) as { widgets: { type: string; properties: { title: string; region?: string; alarms?: string[]; metrics?: Json[][] } }[] };
+      const alarmArns = d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.outputs.arn);
+      const service = `patchbay-${stage(d)}`;
+      const [alarmWidget, ...charts] = body.widgets;
+      expect(alarmWidget).toMatchObject({ type: "alarm", properties: { alarms: expect.arrayContaining(alarmArns) } });
+      expect(alarmWidget!.properties.alarms).toHaveLength(alarmArns.length);
+      expect(charts.map((w) => [w.type, w.properties.region])).toEqual(charts.map(() => ["metric", REGION]));
+      const series = charts.flatMap((w) => (w.properties.metrics ?? []).map((m) => JSON.stringify(m)));
+      for (const name of [METRIC.received, METRIC.ignored, METRIC.answered, METRIC.failedAttempts, METRIC.failed]) {
+        expect(series, `Messages: ${name}`).toContain(JSON.stringify([METRICS_NAMESPACE, name, "service", service, { stat: "Sum", period: 300 }]));
+      }
+      for (const name of [METRIC.answerLatency, METRIC.modelLatency]) {
+        for (const stat of ["p50", "p99"]) expect(series, `${name} ${stat}`).toContain(JSON.stringify([METRICS_NAMESPACE, name, "service", service, { stat, period: 300 }]));
+      }
+      for (const name of [METRIC.received, METRIC.answered]) {
+        expect(series.some((s) => s.includes(`{${METRICS_NAMESPACE},service,platform} service=\\"${service}\\" MetricName=\\"${name}\\"`)), `${name} by platform`).toBe(true);
+      }
+      for (const queue of ["ResponderQueue", "ResponderDlq"]) {
+        const name = String(one(d, "aws:sqs/queue:Queue", queue).inputs.name);
+        expect(series.some((s) => s.startsWith(JSON.stringify(["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", name]).slice(0, -1))), `${queue} depth`).toBe(true);
+      }
+      for (const handler of [RESPONDER, RECONCILER]) {
+        const name = d.functions().find((fn) => fn.handler === handler)!.name;
+        expect(series.some((s) => s.startsWith(JSON.stringify(["AWS/Lambda", "Errors", "FunctionName", name]).slice(0, -1))), `${handler} errors`).toBe(true);
+      }
+    },
+  },
+  {
     name: "removal: in production the table stays when the stage is removed, in other stages nothing does",
     run(d) {
       // SST keeps sourcemaps in its asset bucket in every stage; they are not the app's data.

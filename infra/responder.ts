@@ -8,7 +8,7 @@ import { bedrockPermissions } from "./models";
  * does not redeliver the others (in a FIFO group, Lambda stops at the first failure anyway).
  */
 export function addResponder(queue: sst.aws.Queue, link: sst.aws.FunctionArgs["link"]) {
-  queue.subscribe(
+  return queue.subscribe(
     {
       handler: "packages/functions/src/responder.handler",
       timeout: `${RESPONDER_TIMEOUT_SECONDS} seconds`,

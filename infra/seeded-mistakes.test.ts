@@ -97,6 +97,18 @@ const MISTAKES: Mistake[] = [
     scenario: { stage: "dev" },
     caught: /SST evaluates the config[\s\S]*top level imports - this is not allowed/,
   },
+  {
+    name: "the dead-letter alarm watching the responder queue instead of the dead letters",
+    edits: [{ file: "infra/monitoring.ts", from: "dimensions: { QueueName: dlqName },", to: "dimensions: { QueueName: queueName }," }],
+    scenario: { stage: "dev" },
+    caught: /alarms: dead letters[\s\S]*ResponderQueueQueue/,
+  },
+  {
+    name: "an alarm read from the per-platform series, which no single series sums",
+    edits: [{ file: "infra/monitoring.ts", from: "    dimensions: { service },\n", to: '    dimensions: { service, platform: "telegram" },\n' }],
+    scenario: { stage: "dev" },
+    caught: /alarms: dead letters[\s\S]*platform/,
+  },
 ];
 
 for (const mistake of MISTAKES) {

@@ -15,6 +15,8 @@ const NAMES: Record<string, { max: number; pattern: RegExp }> = {
   "aws:scheduler/schedule:Schedule": { max: 64, pattern: /^[0-9A-Za-z_.-]+$/ },
   "aws:apigatewayv2/api:Api": { max: 128, pattern: /^.+$/ },
   "aws:apigatewayv2/stage:Stage": { max: 128, pattern: /^[\w$-]+$/ },
+  "aws:sns/topic:Topic": { max: 256, pattern: /^[A-Za-z0-9_-]+(\.fifo)?$/ },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": { max: 255, pattern: /^[\x20-\x7e]+$/ },
 };
 
 /** HTTP APIs give up on an integration after 30 s; a function needs to finish before that. */

@@ -1,19 +1,6 @@
 import { MetricUnit, Metrics as Powertools } from "@aws-lambda-powertools/metrics";
 import type { MetricEvent, Metrics } from "@patchbay/core";
-
-/** The CloudWatch namespace of every Patchbay metric; each stage's are told apart by the `service` dimension. */
-export const METRICS_NAMESPACE = "Patchbay";
-
-/** Metric names as they appear in CloudWatch (infra/monitoring.ts alarms and charts them). */
-export const METRIC = {
-  received: "Received",
-  ignored: "Ignored",
-  answered: "Answered",
-  failedAttempts: "FailedAttempts",
-  failed: "Failed",
-  answerLatency: "AnswerLatency",
-  modelLatency: "ModelLatency",
-} as const;
+import { METRIC, METRICS_NAMESPACE } from "./metric-names.ts";
 
 /**
  * Metrics as CloudWatch embedded metric format lines on stdout (Powertools Metrics): CloudWatch extracts them

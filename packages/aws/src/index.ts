@@ -7,3 +7,4 @@ export * from "./secrets-manager-vault.ts";
 export * from "./sqs-visibility.ts";
 export * from "./dead-letters.ts";
 export * from "./emf-metrics.ts";
+export * from "./metric-names.ts";

@@ -1,4 +1,5 @@
 import { Resource } from "sst";
+import { metricsService } from "@patchbay/aws";
 import type { Settings } from "@patchbay/composition";
 import { isPublicHttpsUrl } from "@patchbay/core";
 
@@ -66,7 +67,7 @@ export function readAwsConfig(): AwsConfig {
     queueUrl: link("ResponderQueue").url,
     secretPrefix: link("TenantSecrets").prefix,
     maxReceives: checkMaxReceives(settings.maxReceives),
-    metricsService: `${Resource.App.name}-${Resource.App.stage}`,
+    metricsService: metricsService(Resource.App.name, Resource.App.stage),
     settings: {
       publicUrl: checkPublicUrl(settings.publicUrl),
       // Discord's messages come over the Gateway, held by the listener function (infra/discord-listener.ts).

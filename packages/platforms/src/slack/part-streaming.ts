@@ -2,7 +2,6 @@ import type { WebClient } from "@slack/web-api";
 import { PlatformCallError } from "@patchbay/core";
 import type { Logger, OutboundContext, PartStreaming, SentPart } from "@patchbay/core";
 import { requireSlackRoute } from "./route.ts";
-import { defuseMentions } from "./slack-markdown.ts";
 import { slackCall } from "./web-client.ts";
 
 /** chat.appendStream is Tier 4 (100+ a minute per workspace): one append a second per answer. */
@@ -14,7 +13,7 @@ export interface SlackPartStreamingDeps {
   web(context: OutboundContext): WebClient;
   /** Posts a part as a plain answer (the same as `sendPart`). */
   post(context: OutboundContext, part: string, index: number): Promise<SentPart>;
-  /** The `chat.update` arguments that make a message show a part exactly as `sendPart` formats it. */
+  /** The message body that shows a part exactly as `sendPart` formats it (its `markdown_text` is also what a stream shows). */
   partBody(part: string): { markdown_text: string };
   logger: Logger;
 }
@@ -26,7 +25,7 @@ export interface SlackPartStreamingDeps {
  * other way, and every part's final text, is written with chat.update in the format of a plain answer.
  */
 export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStreaming {
-  // What each stream this process opened shows so far (raw Markdown); forgotten once the stream is stopped.
+  // What each stream this process opened shows so far (its markdown_text); forgotten once the stream is stopped.
   const open = new Map<string, string>();
 
   const stop = async (context: OutboundContext, ts: string) => {
@@ -52,13 +51,13 @@ export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStre
           deps.web(context).chat.startStream({
             channel: route.channel,
             thread_ts: route.threadTs!,
-            markdown_text: defuseMentions(part),
+            markdown_text: deps.partBody(part).markdown_text,
             recipient_user_id: context.message.userId,
             recipient_team_id: team,
           }),
         );
         const ts = String(started.ts);
-        open.set(ts, part);
+        open.set(ts, deps.partBody(part).markdown_text);
         return { messageId: ts };
       } catch (error) {
         // Waiting helps a rate limit or an outage; a refusal (an app Slack does not let stream) falls back to a post.
@@ -70,12 +69,13 @@ export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStre
 
     async editPart(context, messageId, part, _index, final) {
       const shown = open.get(messageId);
-      if (shown !== undefined && part.startsWith(shown)) {
-        const more = part.slice(shown.length);
+      const markdown = deps.partBody(part).markdown_text;
+      if (shown !== undefined && markdown.startsWith(shown)) {
+        const more = markdown.slice(shown.length);
         if (more !== "") {
           const route = requireSlackRoute(context.message.route);
-          await slackCall("chat.appendStream", () => deps.web(context).chat.appendStream({ channel: route.channel, ts: messageId, markdown_text: defuseMentions(more) }));
-          open.set(messageId, part);
+          await slackCall("chat.appendStream", () => deps.web(context).chat.appendStream({ channel: route.channel, ts: messageId, markdown_text: more }));
+          open.set(messageId, markdown);
         }
         if (!final) return;
       }

@@ -1,0 +1,123 @@
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, test } from "vitest";
+import { startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
+import { eventually, freePort, tempDataDir } from "./helpers.ts";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const KEY = "pb_stream_crash_key_0123456789";
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+/** `npm start`'s entry point in its own process; resolves once it listens. */
+async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  await eventually(() => output.includes("Patchbay listening on"), 20_000);
+  return { child, output: () => output };
+}
+
+const WORDS = Array.from({ length: 20 }, (_, i) => `word${i}`).join(" ");
+const FIRST_ANSWER = `**First** attempt ${WORDS}.`;
+const SECOND_ANSWER = "The **second** attempt, after the crash.";
+
+// A worker killed while an answer is on screen half written: after the restart the same message is edited to
+// the whole answer (the model is asked again, so the text is the new one); nothing is posted a second time.
+test("kill -9 mid-stream on Telegram and Slack; after restart each half-written message is edited to the full answer, once", async () => {
+  const telegram = await startFakeTelegram({ webhookRateLimit: false });
+  const slack = await startFakeSlack();
+  const openai = await startFakeOpenAI();
+  const token = "5550002:AAstream-crash-token-abcdefghijklmn";
+  telegram.addBot({ token, username: "stream_crash_bot", can_read_all_group_messages: true });
+  const team = slack.addWorkspace({ id: "T0CRASH", name: "Crash" });
+  const app = slack.addApp({ team_id: team.id, name: "Ada", bot_user_name: "ada" });
+  const general = slack.addChannel({ team_id: team.id, name: "general", members: [app.bot_user_id, "U0HUMAN"] }).id;
+  let asked = 0;
+  openai.reply(() => (++asked <= 2 ? FIRST_ANSWER : SECOND_ANSWER));
+  const port = await freePort();
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: await tempDataDir(),
+    API_KEYS: `ops:${KEY}`,
+    TELEGRAM_API_URL: telegram.url,
+    SLACK_API_URL: slack.url,
+    OPENAI_BASE_URL: openai.url,
+    OPENAI_API_KEY: openai.apiKey,
+    DEFAULT_MODEL: "openai/gpt-test",
+  };
+  const api = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as { id: string; webhook_url: string };
+  };
+
+  try {
+    const first = await startProcess(env);
+    const replica = await api("POST", "/v1/replicas", { name: "Ada" });
+    await api("POST", "/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
+    const slackIntegration = await api("POST", "/v1/integrations/slack", {
+      replica_id: replica.id,
+      bot_token: app.token,
+      signing_secret: app.signing_secret,
+      workspace_id: team.id,
+    });
+
+    const chat = { id: -1009001, type: "supergroup", title: "Crash group" };
+    const handle = "@stream_crash_bot";
+    const update = {
+      update_id: 900,
+      message: { message_id: 5, from: { id: 9, is_bot: false, first_name: "Lin" }, chat, date: 1, text: `${handle} write slowly`, entities: [{ type: "mention", offset: 0, length: handle.length }] },
+    };
+    const telegramHold = openai.holdNextStream(4);
+    expect((await telegram.deliver(token, update)).status).toBe(200);
+    await telegramHold.reached;
+    const [posted] = await eventually(() => (telegram.sentMessages(token).length === 1 ? telegram.sentMessages(token) : undefined));
+    expect(posted!.text).toBe("First attempt word0 word1");
+
+    const slackHold = openai.holdNextStream(4);
+    const mention = slack.appMentionEvent({ channel: general, user: "U0HUMAN", text: `<@${app.bot_user_id}> write slowly` });
+    expect((await slack.sendEvent(app.app_id, slackIntegration.webhook_url, slack.eventCallback({ api_app_id: app.app_id, team_id: team.id, event: mention }))).status).toBe(200);
+    await slackHold.reached;
+    const [stream] = await eventually(() => (slack.streams(general).length === 1 ? slack.streams(general) : undefined));
+    expect(stream!.chunks).toEqual(["**First** attempt word0 word1"]);
+
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+
+    const second = await startProcess(env);
+    await eventually(() => telegram.chatHistory(token, chat.id).find((m) => m.message_id === posted!.message_id)?.text === "The second attempt, after the crash.", 60_000);
+    await eventually(() => slack.message(general, stream!.ts)?.text === SECOND_ANSWER, 60_000);
+    expect(asked).toBe(4);
+
+    const shown = telegram.chatHistory(token, chat.id).find((m) => m.message_id === posted!.message_id)!;
+    expect(shown.entities).toEqual([{ type: "bold", offset: 4, length: 6 }]);
+    expect(telegram.sentMessages(token)).toHaveLength(1);
+    expect(slack.streams(general)).toEqual([expect.objectContaining({ ts: stream!.ts, state: "stopped" })]);
+    expect(slack.posted(general)).toEqual([]);
+
+    // Telegram redelivers the update (it never saw an answer finish): still one answer.
+    expect((await telegram.deliver(token, update)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(telegram.sentMessages(token)).toHaveLength(1);
+    expect(asked).toBe(4);
+
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+    expect(first.output() + second.output()).not.toContain(token);
+  } finally {
+    await telegram.close();
+    await slack.close();
+    await openai.close();
+  }
+}, 120_000);

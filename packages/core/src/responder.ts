@@ -161,11 +161,17 @@ export function createResponder(deps: ResponderDeps) {
     if (text === null) {
       const replica = await store.getReplica(integration.owner, integration.replicaId);
       if (!replica) throw new NotFoundError("replica", integration.replicaId);
+      const welcome = integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`;
       if (job.greeting) {
-        text = integration.welcomeMessage ?? replica.greeting ?? `Hi! I'm ${replica.name}. Ask me anything.`;
+        text = welcome;
       } else {
+        // Greeted answers are not streamed: the welcome comes first, in the same message.
+        const greet =
+          client.greetsFirstDirectMessage === true &&
+          job.message.isDirect &&
+          (await store.recentTurns(integration.id, job.message.conversationId, 1, clock.now())).length === 0;
         const show =
-          streaming && replica.stream
+          streaming && replica.stream && !greet
             ? (deltas: AsyncIterable<string>) =>
               streamAnswer(deltas, {
                 clock,
@@ -181,7 +187,7 @@ export function createResponder(deps: ResponderDeps) {
         const generating = clock.now();
         const generated = await generate(integration, replica, job, context, client, show);
         modelLatencyMs = clock.now() - generating;
-        text = capAnswer(generated.text);
+        text = capAnswer(greet ? `${welcome}\n\n${generated.text}` : generated.text);
         finalized = generated.finalized;
       }
     }

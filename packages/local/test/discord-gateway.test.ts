@@ -120,7 +120,25 @@ describe("Discord through the Gateway (npm start)", () => {
 
     const dm = h.discord.openDirectMessage(c.app.id);
     h.discord.sendMessage(dm.id, { content: "hello in private" });
-    await eventually(() => botMessages(c, dm.id).some((m) => m.content === "Answer to: hello in private"));
+    await eventually(() => botMessages(c, dm.id).length === 1);
+    expect(botMessages(c, dm.id)[0]!.content).toMatch(/\n\nAnswer to: hello in private$/);
+  });
+
+  test("a person's first DM is answered with welcome_message first; later DMs without it", async () => {
+    const c = await connect();
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { welcome_message: "Welcome! I am Ada, ask me about gateways." });
+    const dm = h.discord.openDirectMessage(c.app.id, { id: "1450000000000000001", username: "newcomer" });
+    h.discord.sendMessage(dm.id, { content: "hi there", author: { id: "1450000000000000001", username: "newcomer" } as DiscordMessage["author"] });
+    await eventually(() => botMessages(c, dm.id).length === 1);
+    expect(botMessages(c, dm.id)[0]!.content).toBe("Welcome! I am Ada, ask me about gateways.\n\nAnswer to: hi there");
+    await settledEvents(c);
+    h.discord.sendMessage(dm.id, { content: "and again", author: { id: "1450000000000000001", username: "newcomer" } as DiscordMessage["author"] });
+    await eventually(() => botMessages(c, dm.id).length === 2);
+    expect(botMessages(c, dm.id)[1]!.content).toBe("Answer to: and again");
+    // A guild channel is no DM: no welcome there.
+    h.discord.sendMessage(c.general, { content: mention(c, "in public") });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    expect(botMessages(c, c.general)[0]!.content).toBe("Answer to: in public");
   });
 
   test("a message in a thread is answered in the thread and counts as its parent channel for channel_ids", async () => {

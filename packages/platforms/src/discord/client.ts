@@ -159,6 +159,9 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
 
     split: (answer) => splitText(answer, DISCORD_TEXT_LIMIT),
 
+    // Discord has no /start: a person's first DM gets the welcome message with its answer.
+    greetsFirstDirectMessage: true,
+
     sendPart,
 
     streaming: {

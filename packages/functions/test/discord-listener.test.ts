@@ -252,6 +252,19 @@ describe("the Discord listener function", () => {
     expect(await store.heldGatewayLeases()).toEqual([]);
   });
 
+  test("a Gateway that cannot be opened (Discord answering 500) is opened again on the next pass, leaving the integration as it was", async () => {
+    const { app, id, channel } = await connected();
+    discord.failNext("getGatewayBot", { kind: "error", status: 500, message: "Internal Server Error" });
+    const running = listener({}, context(2_000));
+    await discord.gateway.waitForLive(app.id);
+    const statuses = discord.callsTo("getGatewayBot").filter((call) => call.appId === app.id).map((call) => call.status);
+    expect([statuses[0], new Set(statuses.slice(1))]).toEqual([500, new Set([200])]);
+    discord.sendMessage(channel, { content: mention(app, "still here?") });
+    await eventually(() => sentTexts(id).includes("still here?"));
+    expect(await running).toEqual({ held: [id, id], resumed: [], handedOver: [id] });
+    expect(await store.getIntegration(id)).toMatchObject({ registration: "ok", lastError: null });
+  });
+
   test("a Gateway closed for good (4014) marks the integration error with a last_error naming the fix, and is not reopened", async () => {
     const { app, id } = await connected();
     const running = listener({}, context(60_000));

@@ -47,11 +47,17 @@ interface Held {
   session: GatewaySession;
   /** A rotated token restarts the session. */
   tokenLast4: string;
+  /** Set once the session stopped by itself; the next pass ends it (what is held changes in passes only). */
+  state: { stopped: boolean };
 }
 
 const SCAN_PAGE = 100;
 
-/** The integrations whose messages a Gateway listener carries: a Gateway closed for good waits for the owner's fix. */
+/**
+ * The integrations whose messages a Gateway listener carries. One in `error` (a Gateway Discord closed for good,
+ * a token it refused) waits for the owner's fix, which `validate` confirms: reopening it on every pass would
+ * only spend IDENTIFYs and refused calls.
+ */
 export const listensOnGateway = (integration: Integration) =>
   integration.platform === "discord" && integration.active && integration.delivery === "gateway" && integration.registration !== "error";
 
@@ -98,13 +104,17 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
     logger.info("discord gateway released", { integration_id: id });
   };
 
-  /** A Gateway that will not come back by itself: a refusal the owner must fix marks the integration `error`. */
-  const fatal = async (id: string, error: PlatformCallError) => {
-    const lastError: LastError = { code: error.code, message: error.message, at: nowIso() };
-    if (error.retryable) await store.recordError(id, lastError);
-    else await store.setRegistration(id, "error", lastError, lastError.at);
+  /**
+   * A session that will not come back by itself. A refusal the owner must fix marks the integration `error`
+   * (then it is not reopened); one that could not be opened (Discord unreachable) is opened again next pass.
+   */
+  const fatal = async (id: string, state: Held["state"], error: PlatformCallError) => {
     logger.warn("discord gateway stopped", { integration_id: id, code: error.code, retryable: error.retryable });
-    await end(id);
+    if (!error.retryable) {
+      const lastError: LastError = { code: error.code, message: error.message, at: nowIso() };
+      await store.setRegistration(id, "error", lastError, lastError.at);
+    }
+    state.stopped = true;
   };
 
   const open = async (integration: Integration, resume: GatewayResume | null) => {
@@ -115,6 +125,7 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       await store.releaseGatewayLease(integration.id, me, resume);
       return;
     }
+    const state = { stopped: false };
     const session = openGatewaySession({
       ...options.session,
       apiUrl: options.apiUrl,
@@ -122,9 +133,9 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       resume,
       logger,
       onDispatch: (dispatch) => forward(integration.id, dispatch),
-      onFatal: (error) => fatal(integration.id, error),
+      onFatal: (error) => fatal(integration.id, state, error),
     });
-    held.set(integration.id, { session, tokenLast4: integration.tokenLast4 });
+    held.set(integration.id, { session, tokenLast4: integration.tokenLast4, state });
     report.held.push(integration.id);
     if (resume) report.resumed.push(integration.id);
     logger.info("discord gateway taken", { integration_id: integration.id, resuming: resume !== null });
@@ -134,7 +145,7 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
   const pass = async (): Promise<boolean> => {
     const wanted = await listening();
     for (const [id, entry] of held) {
-      if (wanted.get(id)?.tokenLast4 !== entry.tokenLast4) await end(id);
+      if (entry.state.stopped || wanted.get(id)?.tokenLast4 !== entry.tokenLast4) await end(id);
     }
     const now = clock.now();
     const leases = new Map((await store.heldGatewayLeases()).map((lease) => [lease.integrationId, lease]));

@@ -31,20 +31,13 @@ export function openAIWire(fake: FakeOpenAI, refusedKeyModel: () => ReplicaModel
 }
 
 function seenOpenAI(request: ChatRequest): SeenRequest {
-  const last = request.messages.findLast((m) => m.role === "user");
   return {
     stream: request.stream,
     system: request.messages.filter((m) => m.role === "system").map((m) => String(m.content)).join("\n"),
     lastUserText: request.lastUserText,
     temperature: num(request.body.temperature),
     maxOutputTokens: num(request.body.max_tokens ?? request.body.max_completion_tokens),
-    images: blocks(last?.content)
-      .filter((part) => part.type === "image_url")
-      .map((part) => {
-        const url = isObject(part.image_url) ? String(part.image_url.url) : "";
-        const [, mediaType = "", base64 = ""] = /^data:([^;]+);base64,(.*)$/.exec(url) ?? [];
-        return { mediaType, base64 };
-      }),
+    images: request.lastUserImages.map(({ mediaType, base64 }) => ({ mediaType, base64 })),
   };
 }
 

@@ -27,6 +27,8 @@ export interface ChatRequest {
   messages: ChatMessage[];
   /** Text of the last user message ("" if none). */
   lastUserText: string;
+  /** The image parts of the last user message, decoded from their data URLs (a remote URL keeps its URL as `url`). */
+  lastUserImages: { mediaType: string; base64: string; url?: string }[];
   /** True when `stream: true` was requested. */
   stream: boolean;
   /** Raw Authorization header. */
@@ -136,6 +138,16 @@ function contentText(content: unknown): string {
       .join("\n");
   }
   return "";
+}
+
+function contentImages(content: unknown): ChatRequest["lastUserImages"] {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((part) => {
+    if (!isPlainObject(part) || part.type !== "image_url" || !isPlainObject(part.image_url)) return [];
+    const url = String(part.image_url.url);
+    const data = /^data:([^;]+);base64,(.*)$/.exec(url);
+    return [data ? { mediaType: data[1]!, base64: data[2]! } : { mediaType: "", base64: "", url }];
+  });
 }
 
 /** Rough token estimate (~4 characters per token), deterministic. */
@@ -276,6 +288,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       model: typeof body.model === "string" ? body.model : "",
       messages,
       lastUserText: lastUser ? contentText(lastUser.content) : "",
+      lastUserImages: lastUser ? contentImages(lastUser.content) : [],
       stream: body.stream === true,
       authorization: req.headers.authorization,
       headers,

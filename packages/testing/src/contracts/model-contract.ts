@@ -150,6 +150,18 @@ export function describeModelContract(name: string, make: () => Promise<ModelUnd
       expect(wire().lastRequest().images).toHaveLength(2);
     });
 
+    test("a picture with no text is sent as the picture alone, after earlier text-only turns", async () => {
+      const under = await make();
+      const messages: ChatMessage[] = [
+        { role: "system", content: "Describe pictures." },
+        { role: "user", content: "hi", name: "Ada" },
+        { role: "assistant", content: "hello" },
+        { role: "user", content: "", name: "Ada", images: [{ mediaType: "image/webp", data: PIXEL_PNG.toString("base64") }] },
+      ];
+      await under.model.complete({ model: under.name, messages });
+      expect(wire().lastRequest()).toMatchObject({ lastUserText: "", images: [{ mediaType: "image/webp", base64: PIXEL_PNG.toString("base64") }] });
+    });
+
     test("an error inside the stream fails the answer (never a short success)", async () => {
       const under = await make();
       wire().failNext("mid_stream_error");

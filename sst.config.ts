@@ -24,6 +24,7 @@ export default $config({
     const { createQueues } = await import("./infra/queue");
     const { createSecrets } = await import("./infra/secrets");
     const { createApi, addApiRoutes } = await import("./infra/api");
+    const { buildConsole } = await import("./infra/console");
     const { createSettings } = await import("./infra/settings");
     const { addWebhookRoutes } = await import("./infra/webhooks");
     const { addResponder } = await import("./infra/responder");
@@ -41,6 +42,8 @@ export default $config({
     const link = [table, queue, tenantSecrets, settings];
 
     // The API calls models too: POST /v1/replicas/{id}/preview answers with the replica's model.
+    // The API function ships the web console it serves at /console: built first.
+    await buildConsole();
     addApiRoutes(api, [...link, tenantSecretsWriter, openAiApiKey, anthropicApiKey]);
     addWebhookRoutes(api, link);
     addDiscordListener(link);

@@ -209,7 +209,7 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "every function: nodejs24.x on arm64, only SST's environment, a month of logs, a minified ESM bundle exporting its handler, no AWS SDK inside",
+    name: "every function: nodejs24.x on arm64, only SST's environment, a month of logs, a minified ESM bundle exporting its handler, no AWS SDK inside, the API's with the console's files beside it",
     run(d) {
       const fns = d.functions();
       const actual = byHandler(fns, (fn) => ({
@@ -223,6 +223,7 @@ export const CHECKS: Check[] = [
         lambdaHandler: fn.resource.inputs.handler,
         exportsHandler: fn.build.bundle?.exports.includes(exportOf(fn.handler)),
         awsSdkBundled: fn.build.bundle?.packages.filter((p) => p.startsWith("@aws-sdk/")),
+        copied: fn.build.bundle?.copied,
       }));
       const expected = byHandler(fns, (fn) => ({
         runtime: "nodejs24.x",
@@ -236,6 +237,8 @@ export const CHECKS: Check[] = [
         lambdaHandler: `bundle.${exportOf(fn.handler)}`,
         exportsHandler: true,
         awsSdkBundled: [],
+        // The web console it serves at /console, read from these files on first use (infra/console.ts).
+        copied: fn.handler === API ? ["console/console.css", "console/console.js", "console/index.html"] : [],
       }));
       expect(actual).toEqual(expected);
     },

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { evaluate } from "../infra/check/evaluate.ts";
+import { CONSOLE_BUILD_DIR } from "../packages/console/src/build.ts";
+import { readConsoleFiles } from "../packages/console/src/files.ts";
 
 export const BUNDLE_DIR = "dist/functions";
 const FUNCTIONS_SRC = "packages/functions/src";
@@ -17,7 +19,8 @@ export interface BundleSize {
  * Every Lambda function as SST 4.17 would build it for this config: the bundles of a dev-stage
  * evaluation through SST's own components (infra/check/), one per handler, copied to
  * `dist/functions/<path under packages/functions/src, dashed>.mjs` (e.g. `ingress-telegram.mjs`).
- * Needs `.sst/platform`, which `npm run check:infra` installs.
+ * Needs `.sst/platform`, which `npm run check:infra` installs. The evaluation also builds the web console
+ * into CONSOLE_BUILD_DIR (infra/console.ts), which the API function ships beside its bundle.
  */
 export async function bundleAll(): Promise<BundleSize[]> {
   const work = await mkdtemp(join(tmpdir(), "patchbay-bundle-"));
@@ -48,4 +51,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log("function            size        gzip");
   for (const s of sizes) console.log(`${s.name.padEnd(18)}  ${kb(s.bytes).padStart(9)}  ${kb(s.gzipBytes).padStart(9)}`);
   console.log(`bundles in ${BUNDLE_DIR}/`);
+  console.log("\nconsole (served by api at /console, read on its first request)");
+  for (const [name, file] of await readConsoleFiles(CONSOLE_BUILD_DIR)) {
+    console.log(`${name.padEnd(18)}  ${kb(file.body.length).padStart(9)}  ${kb(gzipSync(file.body).length).padStart(9)}`);
+  }
+  console.log(`console in ${CONSOLE_BUILD_DIR}/`);
 }

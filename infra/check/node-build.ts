@@ -2,12 +2,13 @@
  * The SST CLI's `Runtime.Build` for Node.js functions, as SST 4.17 does it
  * (pkg/runtime/runtime.go and pkg/runtime/node/build.go): one esbuild bundle per function in
  * `<work>/artifacts/<functionID>-src`, with the options the Go side derives from `nodejs`.
- * What the Go side does and this does not (npm install into the bundle, code splitting, plugin
- * files, copyFiles, non-Node runtimes, `sst dev`) is refused by name rather than skipped.
+ * `copyFiles` are copied into the package after the build, as the Go side does. What it does and
+ * this does not (npm install into the bundle, code splitting, plugin files, non-Node runtimes,
+ * `sst dev`) is refused by name rather than skipped.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { dirname, extname, join, resolve } from "node:path";
+import { cp, mkdir, readdir, rm } from "node:fs/promises";
+import { dirname, extname, join, relative, resolve } from "node:path";
 import { build, type BuildFailure, type Metafile, type Plugin } from "esbuild";
 
 /** The `Runtime.Build` request function.ts sends (its `buildInput` plus `isContainer`). */
@@ -17,7 +18,8 @@ export interface BuildInput {
   bundle?: string;
   runtime: string;
   links: Record<string, Record<string, unknown>>;
-  copyFiles?: unknown[];
+  /** As function.ts normalizes them: `from` absolute, `to` relative to the package root. */
+  copyFiles?: { from: string; to: string; isDir: boolean }[];
   properties: NodeProperties;
   dev: boolean;
   isContainer?: boolean;
@@ -63,6 +65,8 @@ export interface BundleDescription {
   exports: string[];
   externals: string[];
   packages: string[];
+  /** The files `copyFiles` put in the package, relative to its root. */
+  copied: string[];
 }
 
 const NODE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
@@ -90,7 +94,6 @@ export async function buildNodeFunction(input: BuildInput, paths: { root: string
   for (const unsupported of ["install", "splitting", "plugins"] as const) {
     if (p[unsupported]) throw new Error(`Runtime.Build: nodejs.${unsupported} is not reproduced by the check (${input.functionID})`);
   }
-  if (input.copyFiles?.length) throw new Error(`Runtime.Build: copyFiles is not reproduced by the check (${input.functionID})`);
 
   const entry = handlerFile(input.handler, paths.root);
   if (!entry) throw new Error(`Handler not found: ${input.handler}`);
@@ -129,7 +132,7 @@ export async function buildNodeFunction(input: BuildInput, paths: { root: string
       out,
       errors: [],
       sourcemaps: p.sourceMap === undefined ? outputsOf(result.metafile, paths.root).filter((f) => f.endsWith(".map")) : [],
-      bundle: describeBundle(result.metafile, paths.root, entry, outfile),
+      bundle: { ...describeBundle(result.metafile, paths.root, entry, outfile), copied: await copyInto(out, input.copyFiles ?? []) },
     };
   } catch (error) {
     const failure = error as BuildFailure;
@@ -137,6 +140,16 @@ export async function buildNodeFunction(input: BuildInput, paths: { root: string
     const errors = failure.errors.map((e) => (e.location ? `${e.text} ${e.location.file}:${e.location.line}:${e.location.column}` : e.text));
     return { handler: `bundle${extname(input.handler)}`, out, errors, sourcemaps: [] };
   }
+}
+
+/** copyFiles into the package, as the CLI does once the bundle is built; answers what landed there. */
+async function copyInto(out: string, copyFiles: NonNullable<BuildInput["copyFiles"]>): Promise<string[]> {
+  const copied: string[] = [];
+  for (const { from, to, isDir } of copyFiles) {
+    await cp(from, join(out, to), { recursive: isDir });
+    copied.push(...(isDir ? (await readdir(from, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(to, relative(from, join(e.parentPath, e.name)))) : [to]));
+  }
+  return copied.sort();
 }
 
 /** `path/file.export`: the first of SST's extensions that exists, relative to the config's directory. */
@@ -193,7 +206,7 @@ function outputsOf(metafile: Metafile, root: string): string[] {
   return Object.keys(metafile.outputs).map((file) => resolve(root, file));
 }
 
-function describeBundle(metafile: Metafile, root: string, entry: string, outfile: string): BundleDescription {
+function describeBundle(metafile: Metafile, root: string, entry: string, outfile: string): Omit<BundleDescription, "copied"> {
   const [, output] = Object.entries(metafile.outputs).find(([file]) => resolve(root, file) === outfile) ?? [];
   if (!output) throw new Error(`Runtime.Build: esbuild's metafile does not list ${outfile}`);
   const externals = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));

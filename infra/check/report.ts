@@ -39,7 +39,7 @@ export interface FunctionBuild {
   /** The handler Lambda will call (`bundle.<export>`), or undefined when the build failed. */
   result: { handler: string; errors: string[] } | undefined;
   /** The bundle: its size, exports, imports left external and npm packages bundled in. */
-  bundle: { file: string; bytes: number; exports: string[]; externals: string[]; packages: string[] } | undefined;
+  bundle: { file: string; bytes: number; exports: string[]; externals: string[]; packages: string[]; copied: string[] } | undefined;
 }
 
 export interface Evaluation {

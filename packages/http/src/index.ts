@@ -1,5 +1,5 @@
 export * from "./app.ts";
 export * from "./context.ts";
 export * from "./webhook-app.ts";
-export { CONSOLE_CSP } from "./console-routes.ts";
+export { CONSOLE_CSP, consoleRoutes } from "./console-routes.ts";
 export type { ConsoleAsset, ConsoleAssets } from "./console-routes.ts";

@@ -32,6 +32,7 @@ async function main(argv: string[]): Promise<void> {
 
   console.log(`Patchbay listening on ${stack.url} (public URL ${config.publicUrl}, data in ${config.dataDir})`);
   console.log(`API docs: ${stack.url}/docs`);
+  console.log(`Web console: ${stack.url}/console`);
   console.log("How messages arrive:");
   const names = { telegram: "Telegram", slack: "Slack", discord: "Discord" } as const;
   for (const platform of PLATFORMS) {

@@ -75,8 +75,7 @@ export function createApi(key: string, onRefused: () => void): Api {
         throw unreachable(again);
       });
     }
-    const text = await response.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    const parsed = parseJson(await response.text());
     if (response.ok) return parsed as T;
     const envelope = parsed as { error?: ApiErrorBody } | undefined;
     const error = new ApiError(
@@ -94,6 +93,15 @@ export function createApi(key: string, onRefused: () => void): Api {
     put: (path, body) => send("PUT", path, body),
     delete: (path) => send("DELETE", path),
   };
+}
+
+/** Patchbay answers JSON; a gateway in front of it may not (an HTML 502), which then reads as no explanation. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function unreachable(cause: unknown): ApiError {

@@ -28,8 +28,8 @@ export const ADVICE: Record<string, string> = {
   MODEL_ERROR: "The model failed to answer; the next message tries again. If it keeps failing, check the provider or change the replica's model.",
 };
 
-/** Why a message got no answer, in words. */
-export const IGNORE_REASONS: Record<IgnoreReason, string> = {
+/** Why a message got no answer, in words: every reason core names (a new one is a compile error here until worded). */
+export const IGNORE_REASONS: Record<IgnoreReason, string> & Record<string, string> = {
   integration_inactive: "the integration is paused",
   scope_none: "the scope is none: the bot answers nothing",
   channel_not_allowed: "the chat is not one of the selected channels",
@@ -45,8 +45,9 @@ export const IGNORE_REASONS: Record<IgnoreReason, string> = {
   unexpected_payload: "the platform sent a shape Patchbay does not expect",
   expired_interaction: "a Discord interaction too old to answer (over 15 minutes)",
   guild_not_allowed: "a Discord interaction from another server than this integration's",
+  duplicate_delivery: "already delivered to an earlier integration of the same bot, and answered there",
 };
 
 export function reasonText(reason: string): string {
-  return (IGNORE_REASONS as Record<string, string>)[reason] ?? reason;
+  return IGNORE_REASONS[reason] ?? reason;
 }

@@ -52,7 +52,7 @@ export function splitForSlack(markdown: string, limit = SLACK_PART_LIMIT): strin
 }
 
 /** Text in which no Slack mention pings anyone: `<!…>` and `<@…>` broken by an invisible joiner, and bare `@channel`. */
-export function defuseMentions(text: string): string {
+function defuseMentions(text: string): string {
   return text
     .replace(/<(?=[!@])/g, `<${WORD_JOINER}`)
     .replace(/(^|[^\p{L}\p{N}_])@(?=(?:channel|here|everyone)\b)/giu, `$1@${WORD_JOINER}`);

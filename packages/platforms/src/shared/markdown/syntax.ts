@@ -86,6 +86,7 @@ export function scanFences(text: string, lines: readonly Line[]): FenceBlock[] {
   }
   return blocks;
 }
+
 export const QUOTE_PREFIX = /^[ \t]{0,3}>/;
 export const QUOTE_MARKERS = /^(?:[ \t]*>[ \t]?)+/;
 export const RULE = /^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
@@ -111,12 +112,15 @@ export function matchHeading(line: string): { prefix: string; content: string } 
   }
   return { prefix: match[1]!, content: rest.slice(0, end) };
 }
+
 export const BULLET = /^([ \t]*)[-*+][ \t]+/;
+
 /** Whether a line (from its first non-blank character) would be read as block syntax rather than text. */
 export function looksLikeBlock(line: string): boolean {
   return QUOTE_PREFIX.test(line) || HEADING.test(line) || BULLET.test(line) || RULE.test(line) || FENCE_OPEN.test(line);
 }
 
+/** A code line without the indentation its fence opened with. */
 export function stripIndent(line: string, indent: number): string {
   let index = 0;
   while (index < indent && (line[index] === " " || line[index] === "\t")) index++;

@@ -61,7 +61,7 @@ export interface Adapters {
 /** Plain settings, read once by the runtime's composition root. */
 export interface Settings {
   publicUrl: string;
-  /** Transports the runtime runs besides webhooks (npm start: Telegram polling, Slack Socket Mode); none on AWS. */
+  /** Transports the runtime runs besides webhooks (npm start: polling, Socket Mode, Discord's Gateway; AWS: the Gateway). */
   listeners?: readonly Listener[];
   telegramApiUrl: string;
   slackApiUrl: string;

@@ -79,7 +79,7 @@ export interface IntegrationServiceDeps {
   connectors: Partial<Record<Platform, PlatformConnector>>;
   /** Base URL platforms call back; webhooks live at `{publicUrl}/webhooks/{platform}/{id}`. */
   publicUrl: string;
-  /** Transports this runtime runs besides webhooks (`npm start`: polling and Socket Mode; AWS: none). */
+  /** Transports this runtime runs besides webhooks (`npm start`: polling, Socket Mode, the Gateway; AWS: the Gateway). */
   listeners?: readonly Listener[];
 }
 

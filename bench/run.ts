@@ -19,6 +19,7 @@ import { createIngressApp } from "@patchbay/functions/ingress-app";
 import { startEmbeddedDynamo } from "@patchbay/local";
 import { PLATFORM_MODULES } from "@patchbay/platforms";
 import { BUNDLE_DIR, bundleAll } from "../scripts/bundle.ts";
+import { benchStreaming, streamingTable } from "./streaming.ts";
 
 const COLD_RUNS = 15;
 const WARM_REQUESTS = 2000;
@@ -171,9 +172,11 @@ for (const r of results) {
     `${r.function.padEnd(17)}  ${fmt(r.bundleKb, 1).padStart(7)} ${mark(r.bundleKb < TARGETS.bundleKb)}  ${fmt(r.coldStartMs).padStart(8)} ${mark(r.coldStartMs < TARGETS.coldMs)}            ${fmt(r.warm.p50, 3).padStart(7)} ${mark(r.warm.p50 < TARGETS.warmP50Ms)}  ${fmt(r.warm.p99, 3).padStart(7)}  ${r.warm.requests}`,
   );
 }
+const streaming = await benchStreaming();
+console.log(`\n${streamingTable(streaming).join("\n")}`);
 await mkdir("bench/results", { recursive: true });
 await writeFile(
   "bench/results/latest.json",
-  JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, targets: TARGETS, bundles: sizes, results }, null, 2),
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, targets: TARGETS, bundles: sizes, results, streaming }, null, 2),
 );
 console.log("\nwritten to bench/results/latest.json");

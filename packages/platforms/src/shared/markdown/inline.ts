@@ -269,7 +269,7 @@ export function parseInline(src: string, from: number, to: number, allowLinks: b
     const char = src[index]!;
     BARE_URL_START.lastIndex = index;
     if (char === "h" && (index === from || !ALPHANUMERIC.test(src[index - 1]!)) && BARE_URL_START.test(src)) {
-      // A bare URL is plain text (Telegram links it itself); `_` or `*` inside it is never emphasis.
+      // A bare URL is plain text (the platforms link it themselves); `_` or `*` inside it is never emphasis.
       bareUrl.lastIndex = index;
       const match = bareUrl.exec(src);
       countExamined(match?.[0].length ?? 0);

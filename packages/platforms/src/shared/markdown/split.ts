@@ -78,11 +78,12 @@ export interface PartMeasure {
 /**
  * Splits model Markdown into parts that each measure at most `limit`.
  *
- * Boundaries are preferred in the order paragraph break, line break, sentence end, whitespace, hard cut (never
- * inside a surrogate pair); a boundary of a better kind wins if it keeps the part at least half full, and cuts
+ * Boundaries are preferred in the order paragraph break, line break, sentence end, whitespace (never right after
+ * a line's list, heading or quote marker), hard cut (never inside a surrogate pair); a boundary of a better kind wins if it keeps the part at least half full, and cuts
  * inside a code span, link or emphasis are avoided when possible. Formatting is never cut open: a code span,
  * link or emphasis cut in two is closed at the end of one part and reopened at the start of the next (a link
- * with its destination again), and a fenced code block likewise with its original opening line. Whitespace at the
+ * with its destination again), and a fenced code block likewise with its original opening line; only when even
+ * those marks cannot fit (a limit of a few characters) is a part cut without them. Whitespace at the
  * boundaries is dropped; parts are never blank. Otherwise the parts are slices of the input, in order, except:
  * a part that starts mid-line with text that would read as block syntax (`> `, `# `, `- `, a fence…) gets a
  * leading backslash so it stays literal, and fragments that render to nothing at all (an empty fenced block,

@@ -217,6 +217,7 @@ describe("chat.postMessage", () => {
     const long = "x".repeat(40_001);
     expect((await platformError(web.chat.postMessage({ channel: general.id, text: long }))).error).toBe("msg_too_long");
     await web.chat.postMessage({ channel: general.id, text: "x".repeat(40_000) });
+    expect((await platformError(web.chat.postMessage({ channel: general.id, markdown_text: "x".repeat(12_001) }))).error).toBe("msg_too_long");
 
     const archived = slack.addChannel({ name: "archived", members: [app.bot_user_id], is_archived: true });
     expect((await platformError(web.chat.postMessage({ channel: archived.id, text: "hi" }))).error).toBe("is_archived");

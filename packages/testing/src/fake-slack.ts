@@ -1385,6 +1385,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         (markdown ?? "").trim() !== "";
       if (!hasContent) return err("no_text");
       if ([...(text ?? "")].length > MAX_TEXT_LENGTH) return err("msg_too_long");
+      if ([...(markdown ?? "")].length > MAX_MARKDOWN_TEXT) return err("msg_too_long"); // approximate
 
       const ts = nextTs();
       const threadTs = str(params.thread_ts) || undefined;
@@ -1505,6 +1506,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const blocks = jsonParam(params.blocks);
       if (text.trim() === "" && (markdown ?? "").trim() === "" && !(Array.isArray(blocks) && blocks.length > 0)) return err("no_text");
       if ([...text].length > MAX_TEXT_LENGTH) return err("msg_too_long");
+      if ([...(markdown ?? "")].length > MAX_MARKDOWN_TEXT) return err("msg_too_long"); // approximate
       editMessage(install, found.message, text || (markdown ?? ""));
       if (Array.isArray(blocks)) found.message.blocks = blocks;
       // Assumption: replacing a message's text ends a stream still open on it.

@@ -193,6 +193,36 @@ describe("openGatewaySession", () => {
     expect(refused.fatal).toHaveLength(1);
   });
 
+  test("closed while the library waits to identify again (after INVALID_SESSION), no connection is left behind", { timeout: 15_000 }, async () => {
+    const { session: s } = session(app.botToken);
+    await s.connected;
+    discord.gateway.invalidateSession(app.id, false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = discord.gateway.connections(app.id).length;
+    await s.close("end");
+    // The library's own reconnect comes after its identify wait (5 s with max_concurrency 1) and a 500 ms pause.
+    await new Promise((resolve) => setTimeout(resolve, 6500));
+    const opened = discord.gateway.connections(app.id).slice(before);
+    expect(opened.every((c) => c.closedAt !== undefined && !c.live)).toBe(true);
+    expect(discord.gateway.connections(app.id).filter((c) => c.closedAt === undefined)).toEqual([]);
+  });
+
+  test("a hand-over in the middle of a RECONNECT leaves no socket open and the next holder still gets everything", async () => {
+    const first = session(app.botToken);
+    await first.session.connected;
+    discord.gateway.reconnect(app.id);
+    const during = discord.sendMessage(GENERAL, { content: "sent during the reconnect" });
+    await first.session.close("handover");
+    expect(discord.gateway.connections(app.id).filter((c) => c.closedAt === undefined)).toEqual([]);
+    const second = session(app.botToken, { resume: first.session.resumeState() });
+    await second.session.connected;
+    const after = discord.sendMessage(GENERAL, { content: "after the hand-over" });
+    await second.waitFor((d) => messageId(d) === after.id);
+    // Handed on once, by whichever holder had it: the first if it got it before closing, else the second's replay.
+    const seen = [...first.dispatches, ...second.dispatches].filter((d) => messageId(d) === during.id);
+    expect(seen).toHaveLength(1);
+  });
+
   test("a RECONNECT and a dropped connection are resumed by the library, with nothing lost", async () => {
     const { session: s, waitFor } = session(app.botToken);
     await s.connected;

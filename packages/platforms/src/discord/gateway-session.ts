@@ -1,5 +1,5 @@
 import { REST } from "@discordjs/rest";
-import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
+import { WebSocketManager, WebSocketShardEvents, WebSocketShardStatus } from "@discordjs/ws";
 import type { SessionInfo } from "@discordjs/ws";
 import { PlatformCallError } from "@patchbay/core";
 import type { Ingested, Logger } from "@patchbay/core";
@@ -84,6 +84,8 @@ const REST_TIMEOUT_MS = 15_000;
 /** Patchbay's bots stay far below the 2500 guilds one shard may hold. */
 const SHARD_ID = 0;
 const HANDOVER_CLOSE_CODE = 4200;
+/** How long close() lets a reconnect the library has scheduled get its socket, so that socket is closed too. */
+const RECONNECT_WAIT_MS = 5_000;
 const END_CLOSE_CODE = 1000;
 
 type GatewayBotInfo = Awaited<ReturnType<WebSocketManager["fetchGatewayInformation"]>>;
@@ -156,6 +158,8 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
   let stalled = false;
   let handingOver = false;
   let closing = false;
+  let closedForGood = false;
+  const closeCode = () => (handingOver ? HANDOVER_CLOSE_CODE : END_CLOSE_CODE);
   let queue: Promise<void> = Promise.resolve();
 
   let settle: { resolve: () => void; reject: (error: PlatformCallError) => void } | null = null;
@@ -229,6 +233,7 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
     manager.on(WebSocketShardEvents.Closed, (code) => {
       const fatal = fatalClose(code);
       if (!fatal) return logger.info("discord gateway closed", { close_code: code });
+      closedForGood = true;
       logger.warn("discord gateway closed for good", { close_code: code, code: fatal.code });
       fail(fatal);
     });
@@ -236,6 +241,24 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
     manager.on(WebSocketShardEvents.Error, (error) => logger.warn("discord gateway error", { error: error.message }));
     manager.on(WebSocketShardEvents.SocketError, (error) => logger.warn("discord gateway socket error", { error: error.message }));
     return manager;
+  };
+
+  /**
+   * Between a close and the reconnect the library schedules (RECONNECT, INVALID_SESSION, a dropped socket)
+   * the shard is idle, and destroying it then does not stop the reconnect: the socket it opens would stay.
+   * So close() waits for that socket's HELLO (or a few seconds) before destroying.
+   */
+  const reconnectSettled = async (manager: WebSocketManager) => {
+    if (closedForGood || (await manager.fetchStatus()).get(SHARD_ID) !== WebSocketShardStatus.Idle) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        manager.off(WebSocketShardEvents.Hello, done);
+        resolve();
+      };
+      const timer = setTimeout(done, RECONNECT_WAIT_MS);
+      manager.on(WebSocketShardEvents.Hello, done);
+    });
   };
 
   const readIntents = async () => {
@@ -270,7 +293,8 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
       closing = true;
       handingOver = mode === "handover";
       const manager = await opening;
-      await manager?.destroy({ code: mode === "handover" ? HANDOVER_CLOSE_CODE : END_CLOSE_CODE });
+      if (manager) await reconnectSettled(manager);
+      await manager?.destroy({ code: closeCode() });
       if (mode === "end") session = null;
       await queue;
     },

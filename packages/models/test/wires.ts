@@ -62,19 +62,13 @@ export function anthropicWire(fake: FakeAnthropic, refusedKeyModel: () => Replic
 }
 
 function seenAnthropic(request: AnthropicRequest): SeenRequest {
-  const last = request.messages.findLast((m) => m.role === "user");
   return {
     stream: request.stream,
     system: request.system,
     lastUserText: request.lastUserText,
     temperature: num(request.body.temperature),
     maxOutputTokens: num(request.body.max_tokens),
-    images: blocks(last?.content)
-      .filter((block) => block.type === "image" && isObject(block.source) && block.source.type === "base64")
-      .map((block) => {
-        const source = block.source as Json;
-        return { mediaType: String(source.media_type), base64: String(source.data) };
-      }),
+    images: request.lastUserImages,
   };
 }
 
@@ -109,11 +103,6 @@ function seenBedrock(request: BedrockRequest): SeenRequest {
     lastUserText: last.map((block) => (typeof block.text === "string" ? block.text : "")).join(""),
     temperature: num(config.temperature),
     maxOutputTokens: num(config.maxTokens),
-    images: last
-      .filter((block) => isObject(block.image))
-      .map((block) => {
-        const image = block.image as Json;
-        return { mediaType: `image/${String(image.format)}`, base64: String((image.source as Json).bytes) };
-      }),
+    images: request.lastUserImages,
   };
 }

@@ -24,6 +24,8 @@ export interface AnthropicRequest {
   messages: AnthropicMessage[];
   /** Text of the last user message ("" if none). */
   lastUserText: string;
+  /** The base64 image blocks of the last user message, in order. */
+  lastUserImages: { mediaType: string; base64: string }[];
   stream: boolean;
   /** The `x-api-key` header. */
   apiKey: string | undefined;
@@ -81,6 +83,15 @@ const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function imagesOf(content: unknown): AnthropicRequest["lastUserImages"] {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((block) =>
+    isObject(block) && block.type === "image" && isObject(block.source) && block.source.type === "base64"
+      ? [{ mediaType: String(block.source.media_type), base64: String(block.source.data) }]
+      : [],
+  );
 }
 
 function textOf(content: unknown): string {
@@ -171,6 +182,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       system: textOf(body.system),
       messages,
       lastUserText: textOf(messages.findLast((m) => m.role === "user")?.content),
+      lastUserImages: imagesOf(messages.findLast((m) => m.role === "user")?.content),
       stream: body.stream === true,
       apiKey: headers["x-api-key"],
       version: headers["anthropic-version"],

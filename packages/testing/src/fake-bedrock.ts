@@ -24,6 +24,8 @@ export interface BedrockRequest {
   path: string;
   /** Parsed JSON body; image bytes arrive base64-encoded. */
   body: Record<string, unknown>;
+  /** The image blocks of the last user message, in order, as media type and the base64 bytes. */
+  lastUserImages: { mediaType: string; base64: string }[];
   headers: Record<string, string>;
   /** What SigV4 said: signed with the fake's credentials, signed otherwise, or not at all. */
   signature: "valid" | "invalid" | "missing";
@@ -106,6 +108,16 @@ class NodeSha256 {
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
   }
+}
+
+function lastUserImages(body: Record<string, unknown>): BedrockRequest["lastUserImages"] {
+  const messages = Array.isArray(body.messages) ? body.messages.filter(isObject) : [];
+  const content = messages.findLast((m) => m.role === "user")?.content;
+  return (Array.isArray(content) ? content : []).flatMap((block) =>
+    isObject(block) && isObject(block.image) && isObject(block.image.source)
+      ? [{ mediaType: `image/${String(block.image.format)}`, base64: String(block.image.source.bytes) }]
+      : [],
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -235,6 +247,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       modelId: decodeURIComponent(route[1] ?? ""),
       path,
       body,
+      lastUserImages: lastUserImages(body),
       headers,
       ...(await verify(req, path, raw, headers)),
     };

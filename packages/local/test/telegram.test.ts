@@ -442,7 +442,7 @@ describe("answer once, deliver always", () => {
       const calls = h.telegram.callsTo("sendMessage", bot.token);
       expect(calls[0]!.params).toMatchObject({ parse_mode: "HTML", text: "Use <b>bold</b> and <code>code</code> here" });
       expect(calls[1]!.params.parse_mode).toBeUndefined();
-      expect(h.telegram.sentMessages(bot.token)[0]!.text).toBe("Use **bold** and `code` here");
+      expect(h.telegram.sentMessages(bot.token)[0]!.text).toBe("Use bold and code here");
     } finally {
       h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
     }

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { PlatformCallError } from "@patchbay/core";
 import type { Logger, OutboundContext, PlatformClient } from "@patchbay/core";
 import type { TelegramBotApi } from "./bot-api.ts";
-import { markdownToTelegramHtml, splitForTelegram } from "./format.ts";
+import { markdownToTelegramHtml, markdownToTelegramText, splitForTelegram } from "./format.ts";
 import { telegramRouteSchema } from "./route.ts";
 import type { TelegramRoute } from "./route.ts";
 import type { TelegramSentMessage } from "./types.ts";
@@ -35,14 +35,14 @@ export function createTelegramClient(api: TelegramBotApi, logger: Logger): Platf
     }
   };
 
-  /** Calls with Telegram HTML; formatting Telegram rejects must not lose the answer: the same part again, as plain text. */
+  /** Calls with Telegram HTML; formatting Telegram rejects must not lose the answer: the same part again, as its plain text. */
   const formatted = async <T>(context: OutboundContext, part: string, call: (text: { text: string; parse_mode?: "HTML" }) => Promise<T>): Promise<T> => {
     try {
       return await call({ text: markdownToTelegramHtml(part), parse_mode: "HTML" });
     } catch (error) {
       if (!isParseError(error)) throw error;
       logger.warn("telegram rejected formatting, sending plain text", { integration_id: context.integration.id });
-      return call({ text: part });
+      return call({ text: markdownToTelegramText(part) });
     }
   };
 

@@ -166,6 +166,14 @@ export function markdownToTelegramHtml(markdown: string): string {
 }
 
 /**
+ * What Telegram would show of the part, as plain text without formatting: sent when Telegram refuses the HTML, so
+ * the person reads the words (mentions still defused) rather than Markdown marks.
+ */
+export function markdownToTelegramText(markdown: string): string {
+  return telegramHtmlToText(markdownToTelegramHtml(markdown));
+}
+
+/**
  * Splits model Markdown into parts that each render (via {@link markdownToTelegramHtml}) to at most `limit`
  * visible UTF-16 code units, never cutting formatting open (see {@link splitMarkdown}).
  */

@@ -214,6 +214,49 @@ describe("Discord through the Gateway (npm start)", () => {
     expect((await h.api("GET", `/v1/integrations/${c.integrationId}`)).body).toMatchObject({ status: "active", last_error: null });
   });
 
+  test("close 4004: status error naming the token fix", async () => {
+    const c = await connect();
+    h.discord.gateway.closeConnections(c.app.id, 4004);
+    const broken = await eventually(async () => {
+      const got = (await h.api("GET", `/v1/integrations/${c.integrationId}`)).body;
+      return got.status === "error" ? got : undefined;
+    });
+    expect(broken.last_error).toMatchObject({ code: "INVALID_CREDENTIALS", message: expect.stringMatching(/Reset Token/) });
+  });
+
+  test("without the Message Content intent: no MESSAGE_CONTENT in IDENTIFY, mentions still answered, other messages arrive without text", async () => {
+    const c = await connect({ scope: "all" }, 0);
+    expect(c.body.warnings?.join(" ")).toMatch(/Message Content/);
+    expect(h.discord.gateway.connections(c.app.id)[0]!.intents).toBe(4609);
+    h.discord.sendMessage(c.general, { content: "no mention, so no text for the bot" });
+    h.discord.sendMessage(c.general, { content: mention(c, "but this one") });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    expect(botMessages(c, c.general)[0]!.content).toBe("Answer to: but this one");
+    const list = await eventually(async () => {
+      const got = aboutPeople(await settledEvents(c));
+      return got.length === 2 ? got : undefined;
+    });
+    expect(list.map((e) => e.reason ?? e.type).sort()).toEqual(["empty_message", "replied"]);
+  });
+
+  test("a long answer is split under 2000 characters: the first part replies, the rest follow in the channel", async () => {
+    const c = await connect();
+    const long = Array.from({ length: 7 }, (_, i) => `Paragraph ${i} ${"z".repeat(700)}.`).join("\n\n");
+    h.openai.reply(() => long);
+    try {
+      const asked = h.discord.sendMessage(c.general, { content: mention(c, "a long one please") });
+      await eventually(async () => aboutPeople(await settledEvents(c)).some((e) => e.type === "replied"));
+      const parts = botMessages(c, c.general);
+      expect(parts.length).toBeGreaterThan(2);
+      expect(parts.every((m) => m.content.length <= 2000)).toBe(true);
+      expect(parts.map((m) => m.content).join("\n\n")).toBe(long);
+      expect(parts[0]).toMatchObject({ message_reference: { message_id: asked.id } });
+      expect(parts.slice(1).every((m) => m.message_reference === undefined)).toBe(true);
+    } finally {
+      h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
+    }
+  });
+
   test("pausing and deleting close the connection within seconds; resuming opens it again", async () => {
     const c = await connect();
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: false });

@@ -219,6 +219,16 @@ describe("through webhooks", () => {
       expect(await settled(h, c.integrationId)).toMatchObject({ type: "replied", images: { received: 1, passed: 1 } });
     });
 
+    test("an attachment larger than it says stops downloading at the cap; the text is answered", async () => {
+      const c = await connect(vision);
+      const attachment = h.discord.addAttachment(c.general, { filename: "huge.png", content_type: "image/png", bytes: Buffer.concat([PNG, Buffer.alloc(4 * 1024 * 1024)]) });
+      const target = h.discord.addMessage(c.general, { content: "What about this big one?", attachments: [{ ...attachment, size: 2048 }] });
+      const interaction = h.discord.createInteraction(c.app.id, { data: messageCommand(target, { name: "Ask Ada" }), guild_id: c.guild.id, channel_id: c.general });
+      await h.discord.deliverInteraction(c.app.id, interaction);
+      expect((await modelRequest(h, "What about this big one?")).lastUserImages).toEqual([]);
+      expect(await settled(h, c.integrationId)).toMatchObject({ type: "replied", images: { received: 1, passed: 0, not_passed: [{ name: "huge.png", reason: "too_large" }] } });
+    });
+
     test("for a text-only model the message command answers the text and the event says the picture was not passed", async () => {
       const c = await connect(textOnly);
       const attachment = h.discord.addAttachment(c.general, { filename: "moon.png", content_type: "image/png", bytes: PNG });

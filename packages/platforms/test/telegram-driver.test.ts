@@ -163,6 +163,15 @@ describe("pictures", () => {
     expect(messageOf(fixture("sticker")).message).not.toHaveProperty("images");
   });
 
+  test("an album is one message per picture: the captioned one is the question, the others are empty", () => {
+    const captioned = withMessageField("photo-caption", "media_group_id", "13573113577224868");
+    expect(messageOf(parse(captioned)).message.images).toHaveLength(1);
+    expect(reasonOf(parse(captioned))).toBe("answered");
+    const rest = parse(withMessageField("photo", "media_group_id", "13573113577224868"));
+    expect(messageOf(rest).message).not.toHaveProperty("images");
+    expect(reasonOf(rest)).toBe("empty_message");
+  });
+
   test("a photo of another shape is an unexpected payload naming the field, never a crash", () => {
     const event = parse(withMessageField("photo", "photo", [{ file_size: 10 }]));
     expect(event.kind).toBe("unsupported");

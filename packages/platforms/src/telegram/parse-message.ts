@@ -74,9 +74,12 @@ function normalise(message: TelegramMessage, key: string): InboundMessage<Telegr
 
 /**
  * A photo (Telegram keeps it as JPEG, in several sizes: the largest under the cap is taken, else the
- * smallest so the log says it was too large) or a document whose type is an image.
+ * smallest so the log says it was too large) or a document whose type is an image. An album arrives as one
+ * message per picture, the caption on one of them: only that one is a question, or every picture would
+ * get an answer of its own.
  */
 function imagesOf(message: TelegramMessage): InboundImage[] {
+  if (message.media_group_id !== undefined && !message.caption?.trim()) return [];
   const sizes = message.photo ?? [];
   if (sizes.length > 0) {
     const fitting = sizes.filter((size) => size.file_size === undefined || size.file_size <= IMAGE_LIMITS.maxBytes);

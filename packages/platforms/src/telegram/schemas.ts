@@ -83,6 +83,7 @@ export const messageSchema = v.looseObject(
     caption_entities: v.optional(entitiesSchema),
     reply_to_message: v.optional(repliedMessageSchema),
     photo: v.optional(v.array(photoSizeSchema, "an array")),
+    media_group_id: v.optional(string()),
     document: v.optional(documentSchema),
   },
   "an object",

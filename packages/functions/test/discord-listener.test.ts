@@ -1,4 +1,4 @@
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -156,6 +156,8 @@ describe("the Discord listener function", () => {
       expect.objectContaining({ QueueUrl: QUEUE_URL, MessageGroupId: expect.stringMatching(new RegExp(`^${id}:`)), MessageDeduplicationId: expect.stringContaining(asked.id) }),
     ]);
     expect(sentTexts(id)).toEqual(["what is a lease?"]);
+    // The bot token comes from the stage's secrets, by the integration's name there.
+    expect(secrets.mock.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toContainEqual({ SecretId: `${PREFIX}${id}` });
     const report = await running;
     expect(report).toEqual({ held: [id], resumed: [], handedOver: [id] });
     // Handed over, not ended: the session stays resumable and the lease is free for the next instance.

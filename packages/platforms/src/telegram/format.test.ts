@@ -4,6 +4,7 @@ import { mulberry32 } from "@patchbay/testing";
 import {
   escapeTelegramHtml,
   markdownToTelegramHtml,
+  markdownToTelegramText,
   measureFormatting,
   splitForTelegram,
   telegramHtmlToText,
@@ -219,6 +220,12 @@ describe("mentions the model writes notify nobody", () => {
     ["<tg://user?id=123456789>", "tg://user?id=123456789"],
   ])("%s", (markdown, html) => {
     expect(markdownToTelegramHtml(markdown)).toBe(html);
+  });
+
+  test("the plain-text fallback shows the words without marks, mentions still defused", () => {
+    expect(markdownToTelegramText("Ask **@alice_smith** about [the docs](https://e.com/a) & `x < y`")).toBe(
+      "Ask @\u2060alice_smith about the docs & x < y",
+    );
   });
 
   test("what Telegram would not read as a mention is left alone", () => {

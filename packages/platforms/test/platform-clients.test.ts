@@ -54,6 +54,10 @@ describePlatformClientContract("Telegram", async () => {
     limit: 4096,
     sent: async () => telegram.sentMessages(token).map((m) => m.text),
     rateLimitNext: (seconds) => telegram.failNext("sendMessage", { kind: "rate_limit", retryAfter: seconds }),
+    streamed: {
+      shown: async (id) => telegram.chatHistory(token, chatId).find((m) => m.message_id === Number(id))?.text,
+      rateLimitNextUpdate: (seconds) => telegram.failNext("editMessageText", { kind: "rate_limit", retryAfter: seconds }),
+    },
   };
 });
 
@@ -61,15 +65,21 @@ describePlatformClientContract("Slack", async () => {
   const team = slack.addWorkspace();
   const app = slack.addApp({ team_id: team.id });
   const channel = slack.addChannel({ team_id: team.id, members: [app.bot_user_id] }).id;
+  const inThread = context(
+    { chatId: channel, isDirect: false, threadId: "1700000000.000100", route: { channel, threadTs: "1700000000.000100" } },
+    { bot_token: app.token },
+  );
   return {
     client: createSlackClient(slack.url, logger),
-    context: context(
-      { chatId: channel, isDirect: false, threadId: "1700000000.000100", route: { channel, threadTs: "1700000000.000100" } },
-      { bot_token: app.token },
-    ),
+    // A thread reply in a workspace: where Slack's native stream may go.
+    context: { ...inThread, integration: { ...inThread.integration, workspaceId: team.id } },
     limit: 4000,
     sent: async () => slack.posted(channel).map((p) => p.markdown_text ?? p.text),
     rateLimitNext: (seconds) => slack.failNext("chat.postMessage", { kind: "rate_limit", retryAfter: seconds }),
+    streamed: {
+      shown: async (ts) => slack.message(channel, ts)?.text,
+      rateLimitNextUpdate: (seconds) => slack.failNext("chat.appendStream", { kind: "rate_limit", retryAfter: seconds }),
+    },
   };
 });
 
@@ -86,6 +96,10 @@ describePlatformClientContract("Discord", async () => {
     limit: 2000,
     sent: async () => discord.interactionMessages(interaction.token).filter((m) => m.kind !== "response").map((m) => m.content),
     rateLimitNext: (seconds) => discord.failNext(/\/webhooks\//, { kind: "rate_limit", retryAfter: seconds }),
+    streamed: {
+      shown: async (id) => discord.messages(channel).find((m) => m.id === id)?.content,
+      rateLimitNextUpdate: (seconds) => discord.failNext(/^PATCH \/webhooks\//, { kind: "rate_limit", retryAfter: seconds }),
+    },
   };
 });
 
@@ -101,5 +115,9 @@ describePlatformClientContract("Discord channel reply", async () => {
     limit: 2000,
     sent: async () => discord.messages(channel).filter((m) => m.id !== question.id).map((m) => m.content),
     rateLimitNext: (seconds) => discord.failNext("createMessage", { kind: "rate_limit", retryAfter: seconds }),
+    streamed: {
+      shown: async (id) => discord.messages(channel).find((m) => m.id === id)?.content,
+      rateLimitNextUpdate: (seconds) => discord.failNext("editMessage", { kind: "rate_limit", retryAfter: seconds }),
+    },
   };
 });

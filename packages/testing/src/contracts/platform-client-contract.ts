@@ -12,6 +12,11 @@ export interface PlatformClientUnderTest {
   sent(): Promise<string[]>;
   /** The platform answers the next send with a rate limit of `seconds`. */
   rateLimitNext(seconds: number): void;
+  /** For a client that streams: what a message shows now, and a rate limit on the next streamed update. */
+  streamed?: {
+    shown(messageId: string): Promise<string | undefined>;
+    rateLimitNextUpdate(seconds: number): void;
+  };
 }
 
 const paragraph = (i: number) => `Paragraph ${i} ${"lorem ipsum dolor sit amet ".repeat(12).trim()}.`;
@@ -44,6 +49,30 @@ export function describePlatformClientContract(name: string, make: () => Promise
       const failure = await client.sendPart(context, "hello", 0).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(PlatformCallError);
       expect(failure).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 2000 });
+    });
+
+    test("a streamed part is posted with its first words and edited in place to its final text; the same text again is no error", async () => {
+      const { client, context, streamed } = await make();
+      if (!client.streaming || !streamed) return expect(client.streaming).toBeUndefined();
+      const { messageId } = await client.streaming.postPart(context, "First words", 0);
+      expect(await streamed.shown(messageId)).toBe("First words");
+      await client.streaming.editPart(context, messageId, "First words and more", 0, false);
+      expect(await streamed.shown(messageId)).toBe("First words and more");
+      await client.streaming.editPart(context, messageId, "First words and more, finished.", 0, true);
+      await client.streaming.editPart(context, messageId, "First words and more, finished.", 0, true);
+      expect(await streamed.shown(messageId)).toBe("First words and more, finished.");
+      expect(client.streaming.updateIntervalMs(context)).toBeGreaterThanOrEqual(1000);
+    });
+
+    test("a rate limit on a streamed update surfaces as RATE_LIMITED with the platform's wait; the next update goes through", async () => {
+      const { client, context, streamed } = await make();
+      if (!client.streaming || !streamed) return expect(client.streaming).toBeUndefined();
+      const { messageId } = await client.streaming.postPart(context, "Slow", 0);
+      streamed.rateLimitNextUpdate(3);
+      const failure = await client.streaming.editPart(context, messageId, "Slow down", 0, false).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 3000 });
+      await client.streaming.editPart(context, messageId, "Slow down, then finish.", 0, true);
+      expect(await streamed.shown(messageId)).toBe("Slow down, then finish.");
     });
 
     test("the typing signal can be started and stopped without failing", async () => {

@@ -268,6 +268,18 @@ describe("driven by @discordjs/ws", () => {
     expect(client.session()?.sessionId).toBe(discord.gateway.connections(app.id).at(-1)?.sessionId);
   });
 
+  test("INVALID_SESSION true: the client resumes its session and gets what was sent meanwhile", async () => {
+    const client = await start(app.botToken);
+    const identifies = discord.gateway.identifies(app.id);
+    const sessionId = client.session()!.sessionId;
+    discord.gateway.invalidateSession(app.id, true);
+    const meanwhile = discord.sendMessage(general, { content: "while invalid" });
+    await client.waitFor((p) => p.t === "MESSAGE_CREATE" && p.d.id === meanwhile.id);
+    await client.waitFor((p) => p.t === "RESUMED");
+    expect(discord.gateway.identifies(app.id)).toBe(identifies);
+    expect(client.session()?.sessionId).toBe(sessionId);
+  });
+
   test("a close with 1000 by the client ends the session; 4200 keeps it resumable", async () => {
     const ending = await start(app.botToken);
     const endedId = ending.session()!.sessionId;

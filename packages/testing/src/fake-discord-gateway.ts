@@ -139,6 +139,8 @@ interface Live {
   session?: SessionState;
   heartbeatDeadline?: NodeJS.Timeout;
   sentTimes: number[];
+  /** Told INVALID_SESSION with d: true: it may send RESUME again on this socket (what @discordjs/ws does). */
+  mayResume?: boolean;
 }
 
 interface SessionState {
@@ -367,7 +369,8 @@ export async function startFakeDiscordGateway(world: GatewayWorld, options: Fake
           if (record.how) return closeFromServer(entry, 4005);
           return identify(entry, d);
         case OP.resume:
-          if (record.how) return closeFromServer(entry, 4005);
+          if (record.how && !entry.mayResume) return closeFromServer(entry, 4005);
+          entry.mayResume = false;
           return resume(entry, d);
         case OP.presence:
         case OP.voice:
@@ -451,7 +454,13 @@ export async function startFakeDiscordGateway(world: GatewayWorld, options: Fake
 
     invalidateSession(appId, resumable) {
       for (const entry of openOf(appId)) {
-        if (!resumable) endSession(entry.session);
+        if (resumable) {
+          detach(entry);
+          entry.mayResume = true;
+          entry.record.live = false;
+        } else {
+          endSession(entry.session);
+        }
         send(entry, { op: OP.invalidSession, d: resumable, s: null, t: null });
       }
     },

@@ -9,7 +9,7 @@ import { startEmbeddedDynamo } from "@patchbay/local";
 import type { EmbeddedDynamo } from "@patchbay/local";
 import { runLeasedListener } from "@patchbay/platforms/discord";
 import type { ListenerReport } from "@patchbay/platforms/discord";
-import { startFakeDiscord } from "@patchbay/testing";
+import { slashCommand, startFakeDiscord } from "@patchbay/testing";
 import type { FakeDiscord, FakeDiscordApplication } from "@patchbay/testing";
 import { mockSecretsManager, mockSqsFifo } from "@patchbay/testing/aws-mocks";
 import { sampleIntegration, sampleReplica } from "@patchbay/testing/contracts";
@@ -114,7 +114,7 @@ async function connected(overrides: Partial<Integration> = {}) {
   await store.createIntegration(integration);
   created.push(id);
   await vault.put(id, { bot_token: app.botToken });
-  return { app, id, channel: guild.channels[0]!.id };
+  return { app, id, guildId: guild.id, channel: guild.channels[0]!.id };
 }
 
 const mention = (app: FakeDiscordApplication, text: string) => `<@${app.botId}> ${text}`;
@@ -234,6 +234,19 @@ describe("the Discord listener function", () => {
     await answerAll(id);
     expect(replies(channel, app)).toEqual([`${ECHO}seen twice`]);
     expect((await store.getIntegration(id))?.messageCount).toBe(1);
+  });
+
+  test("an interaction that comes over the Gateway (no Interactions Endpoint URL) is acknowledged by the session and answered like a webhook's", async () => {
+    const { app, id, guildId, channel } = await connected();
+    const running = listener({}, context(2_000));
+    await discord.gateway.waitForLive(app.id);
+    const interaction = discord.createInteraction(app.id, { data: slashCommand("over the gateway?"), guild_id: guildId, channel_id: channel });
+    discord.dispatchInteraction(app.id, interaction);
+    await eventually(() => discord.interactionStatus(interaction.token).acknowledged);
+    expect(discord.interactionStatus(interaction.token).responseType).toBe(5);
+    await running;
+    await answerAll(id);
+    expect(discord.interactionMessages(interaction.token).filter((m) => m.kind === "edit").map((m) => m.content)).toEqual([`${ECHO}over the gateway?`]);
   });
 
   test("pausing or deleting closes the connection within a refresh and frees the lease; the instance then returns", async () => {

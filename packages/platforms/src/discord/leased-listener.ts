@@ -1,4 +1,4 @@
-import type { Clock, GatewayResume, InboundPipeline, Integration, LastError, Logger, PlatformCallError, Store, TokenVault } from "@patchbay/core";
+import type { Clock, GatewayResume, InboundPipeline, Ingested, Integration, LastError, Logger, PlatformCallError, Store, TokenVault } from "@patchbay/core";
 import { openGatewaySession } from "./gateway-session.ts";
 import type { GatewayDispatch, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
 import { readDiscordSecrets } from "./integration-views.ts";
@@ -88,10 +88,11 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
     return found;
   };
 
-  const forward = async (id: string, dispatch: GatewayDispatch) => {
+  /** The pipeline's outcome goes back to the session, which answers an interaction that came this way with it. */
+  const forward = async (id: string, dispatch: GatewayDispatch): Promise<Ingested | undefined> => {
     // Read afresh: scope, channels and active may have changed since the session opened.
     const integration = await store.getIntegration(id);
-    if (integration) await pipeline.ingestBody(integration, dispatch);
+    return integration ? pipeline.ingestBody(integration, dispatch) : undefined;
   };
 
   /** Stops a session that is not handed over, and frees its lease with nothing to resume. */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { mulberry32 } from "@patchbay/testing";
 import type { Rng } from "@patchbay/testing";
+import { measureFormatting } from "../src/shared/markdown/cost.ts";
 import { splitText } from "../src/shared/split-text.ts";
 import { splitForSlack, toSlackMarkdown } from "../src/slack/slack-markdown.ts";
 import { markdownToTelegramHtml, splitForTelegram, visibleLength } from "../src/telegram/format.ts";
@@ -148,6 +149,25 @@ describe.each(PLATFORMS)("$name: a cut inside formatting closes it and reopens i
       const limit = [60, 150, 400, 1000][round % 4]!;
       expectFormattingKept(platform, markdown, limit);
     }
+  });
+});
+
+/** Answers whose formatting spans are long or many: closing and reopening them must not cost more per character. */
+const HEAVY: Record<string, (length: number) => string> = {
+  "one bold span": (n) => `**${"word ".repeat(n / 5 - 1)}**`,
+  "many bold spans": (n) => "**a b** ".repeat(n / 8),
+  "nested emphasis": (n) => `**a *${"b ".repeat(n / 2 - 8)}* c**`,
+  "long link text": (n) => `[${"w ".repeat(n / 2 - 20)}](https://example.com/(x))`,
+  "long code span": (n) => `\`${"c ".repeat(n / 2 - 2)}\``,
+  "unpaired marks": (n) => "*a _b `c [d ".repeat(n / 12),
+};
+
+describe.each(PLATFORMS)("$name: splitting stays linear in the answer's length", (platform) => {
+  test.each(Object.entries(HEAVY))("%s: the same cost per character at 16 000 and 64 000 characters", (_, make) => {
+    const perCharacter = (text: string) => measureFormatting(() => void platform.split(text, 256)) / text.length;
+    const small = perCharacter(make(16_000));
+    const large = perCharacter(make(64_000));
+    expect(large).toBeLessThan(small * 1.5 + 10);
   });
 });
 

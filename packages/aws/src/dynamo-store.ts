@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { deliveryRef } from "@patchbay/core";
+import { LeaseLostError, deliveryRef } from "@patchbay/core";
 import type {
   ActivityEvent,
   ApiKeyRecord,
@@ -10,6 +11,7 @@ import type {
   IgnoreReason,
   ImageReport,
   LastError,
+  LeasedRef,
   LoggedMessage,
   ReplyJob,
   Store,
@@ -51,42 +53,48 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     text: message.text.slice(0, LOGGED_TEXT_LIMIT),
   });
 
-  /** Moves the lease of a message still in progress (a finished one keeps no lease). */
-  const setLease = async (ref: DeliveryRef, until: number) => {
-    await conditional(() =>
+  /** Moves the lease of a message still in progress, while this claim holds it (a finished one keeps no lease). */
+  const setLease = (ref: LeasedRef, until: number) =>
+    conditional(() =>
       client.send(
         new UpdateCommand({
           TableName,
           Key: deliveryKey(ref),
           UpdateExpression: "SET leaseUntil = :until",
-          ConditionExpression: "#status = :processing",
+          ConditionExpression: "#status = :processing AND leaseToken = :lease",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":until": until, ":processing": "processing" },
+          ExpressionAttributeValues: { ":until": until, ":processing": "processing", ":lease": ref.lease },
         }),
       ),
     );
+
+  /** A write only the claim holding the message may make; LeaseLostError for a claim that was taken over. */
+  const asHolder = async (write: () => Promise<unknown>) => {
+    if (!(await conditional(write))) throw new LeaseLostError();
   };
 
   /** Done: the answer and the history index keys arrive together, so the message enters gsi1 once. */
-  const markDone = async (ref: DeliveryRef, done: { latencyMs: number; answer: string }, also: { set: string; values: Record<string, unknown> }) => {
-    await client.send(
-      new UpdateCommand({
-        TableName,
-        Key: deliveryKey(ref),
-        UpdateExpression: `SET ${also.set}#status = :done, latencyMs = :latency, answer = :answer, gsi1pk = :conversation, gsi1sk = :sk REMOVE leaseUntil`,
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ...also.values,
-          ":done": "done",
-          ":latency": done.latencyMs,
-          ":answer": done.answer,
-          ":conversation": `CONV#${ref.integrationId}#${ref.conversationId}`,
-          ":sk": deliveryKey(ref).sk,
-        },
-      }),
+  const markDone = (ref: LeasedRef, done: { latencyMs: number; answer: string }, also: { set: string; values: Record<string, unknown> }) =>
+    asHolder(() =>
+      client.send(
+        new UpdateCommand({
+          TableName,
+          Key: deliveryKey(ref),
+          UpdateExpression: `SET ${also.set}#status = :done, latencyMs = :latency, answer = :answer, gsi1pk = :conversation, gsi1sk = :sk REMOVE leaseUntil`,
+          ConditionExpression: "leaseToken = :lease",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":lease": ref.lease,
+            ...also.values,
+            ":done": "done",
+            ":latency": done.latencyMs,
+            ":answer": done.answer,
+            ":conversation": `CONV#${ref.integrationId}#${ref.conversationId}`,
+            ":sk": deliveryKey(ref).sk,
+          },
+        }),
+      ),
     );
-  };
 
   const toEvent = (item: Item): ActivityEvent => {
     const base = {
@@ -148,8 +156,9 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
     async claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim> {
       const key = deliveryKey(deliveryRef(job.integrationId, job.message));
       const names: Record<string, string> = { "#status": "status" };
-      const values: Record<string, unknown> = { ":processing": "processing", ":lease": now + leaseMs };
-      const sets = ["#status = :processing", "leaseUntil = :lease"];
+      const lease = randomUUID();
+      const values: Record<string, unknown> = { ":processing": "processing", ":until": now + leaseMs, ":lease": lease, ":one": 1 };
+      const sets = ["#status = :processing", "leaseUntil = :until", "leaseToken = :lease"];
       Object.entries(messageAttributes(job.message, job.receivedAt, now)).forEach(([name, value], i) => {
         names[`#a${i}`] = name;
         values[`:a${i}`] = value;
@@ -173,12 +182,14 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
           answer: typeof item.answer === "string" ? item.answer : null,
           partsSent: Number(item.partsSent ?? 0),
           messageIds: (item.messageIds as string[]) ?? [],
+          lease,
+          attempt: Number(item.attempts ?? 1),
         };
       };
       try {
         // A message never taken (or only logged as ignored, or long expired) starts from nothing.
         return await claim(
-          `SET ${sets.join(", ")}, partsSent = :zero, messageIds = :none REMOVE answer, #error, latencyMs, images`,
+          `SET ${sets.join(", ")}, partsSent = :zero, messageIds = :none, attempts = :one REMOVE answer, #error, latencyMs, images`,
           "attribute_not_exists(pk) OR expiresAt < :nowSeconds OR #status = :ignored",
           { ":zero": 0, ":none": [], ":nowSeconds": seconds(now), ":ignored": "ignored" },
           { "#error": "error" },
@@ -187,11 +198,17 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
         if (!isConditionFailure(error)) throw error;
       }
       try {
-        // A failed message, or one whose worker vanished, resumes with the answer and parts already sent.
-        return await claim(`SET ${sets.join(", ")}`, "#status = :failed OR (#status = :processing AND leaseUntil < :now)", {
-          ":failed": "failed",
+        // A message whose last attempt failed or whose worker vanished resumes with the answer and parts already sent.
+        return await claim(`SET ${sets.join(", ")}, attempts = if_not_exists(attempts, :zero) + :one`, "#status = :processing AND leaseUntil < :now", {
+          ":zero": 0,
           ":now": now,
         });
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      try {
+        // A message that failed for good, redriven: its attempts start over.
+        return await claim(`SET ${sets.join(", ")}, attempts = :one`, "#status = :failed", { ":failed": "failed" });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
@@ -200,26 +217,31 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       return { state: "busy", retryInMs: Math.max(1000, Number(current?.leaseUntil ?? now) - now) };
     },
 
-    async saveAnswer(ref, answer) {
-      await client.send(
-        new UpdateCommand({
-          TableName,
-          Key: deliveryKey(ref),
-          UpdateExpression: "SET answer = :answer",
-          ExpressionAttributeValues: { ":answer": answer },
-        }),
-      );
-    },
-
-    async recordPartSent(ref, messageId, done) {
-      if (!done) {
-        await client.send(
+    saveAnswer: (ref, answer) =>
+      asHolder(() =>
+        client.send(
           new UpdateCommand({
             TableName,
             Key: deliveryKey(ref),
-            UpdateExpression: "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id)",
-            ExpressionAttributeValues: { ":one": 1, ":id": [messageId] },
+            UpdateExpression: "SET answer = :answer",
+            ConditionExpression: "leaseToken = :lease",
+            ExpressionAttributeValues: { ":answer": answer, ":lease": ref.lease },
           }),
+        ),
+      ),
+
+    async recordPartSent(ref, messageId, done) {
+      if (!done) {
+        await asHolder(() =>
+          client.send(
+            new UpdateCommand({
+              TableName,
+              Key: deliveryKey(ref),
+              UpdateExpression: "SET partsSent = partsSent + :one, messageIds = list_append(messageIds, :id)",
+              ConditionExpression: "leaseToken = :lease",
+              ExpressionAttributeValues: { ":one": 1, ":id": [messageId], ":lease": ref.lease },
+            }),
+          ),
         );
         return;
       }
@@ -230,7 +252,9 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
 
     renewLease: (ref, until) => setLease(ref, until),
 
-    releaseDelivery: (ref) => setLease(ref, 0),
+    async releaseDelivery(ref) {
+      await setLease(ref, 0);
+    },
 
     async recordImages(ref, report) {
       await conditional(() =>

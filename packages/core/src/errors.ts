@@ -38,6 +38,18 @@ export class NotFoundError extends PatchbayError {
   }
 }
 
+/**
+ * A worker's claim on a message was taken over (it stalled past its lease): it must send and record nothing
+ * more, and the message comes back later, when the holder is done or gone. Not a failed attempt.
+ */
+export class LeaseLostError extends PatchbayError {
+  readonly retryInMs = 1000;
+
+  constructor() {
+    super("CONFLICT", "Another worker took this message over while this one was answering it; that worker answers it.");
+  }
+}
+
 export class ConflictError extends PatchbayError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super("CONFLICT", message, details);

@@ -112,7 +112,19 @@ export interface SeenChannel extends ChannelRef {
 
 /** What the responder learns when it claims a message. */
 export type DeliveryClaim =
-  | { state: "claimed"; answer: string | null; partsSent: number; messageIds: string[] }
+  | {
+      state: "claimed";
+      answer: string | null;
+      partsSent: number;
+      messageIds: string[];
+      /** Names this claim's hold on the message: every lease operation is refused to another token. */
+      lease: string;
+      /**
+       * Patchbay's own count of attempts at the message, this one included (a queue's receive count also
+       * counts deliveries nobody started); 1 again once a message that failed for good is redriven.
+       */
+      attempt: number;
+    }
   | { state: "done" }
   | { state: "busy"; retryInMs: number };
 
@@ -124,6 +136,11 @@ export interface DeliveryRef {
   sentAt: string;
   /** Where its exchange joins the history once answered. */
   conversationId: string;
+}
+
+/** A claimed message's record, with the token of the claim: only its holder renews, releases or records. */
+export interface LeasedRef extends DeliveryRef {
+  lease: string;
 }
 
 export function deliveryRef(integrationId: string, message: Pick<InboundMessage, "key" | "sentAt" | "conversationId">): DeliveryRef {
@@ -149,16 +166,16 @@ export interface DeliveryStore {
   claimPlatformMessage(identity: string, integrationId: string, now: number): Promise<string | null>;
   /** Takes a message for answering exactly once; a finished or leased message is reported as such. */
   claimDelivery(job: ReplyJob, now: number, leaseMs: number): Promise<DeliveryClaim>;
-  /** Keeps the generated answer before a multi-part send, so a redelivery resumes with the same text. */
-  saveAnswer(ref: DeliveryRef, answer: string): Promise<void>;
-  /** Records a sent part; the last one also marks the message done, with its answer and latency. */
-  recordPartSent(ref: DeliveryRef, messageId: string, done: { latencyMs: number; answer: string } | null): Promise<void>;
-  /** Marks the message done when its last part was posted earlier (a streamed answer, then edited to its final text). */
-  recordAnswered(ref: DeliveryRef, done: { latencyMs: number; answer: string }): Promise<void>;
-  /** Extends the lease of a message still being answered (a heartbeat while the model works). */
-  renewLease(ref: DeliveryRef, until: number): Promise<void>;
-  /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once. */
-  releaseDelivery(ref: DeliveryRef): Promise<void>;
+  /** Keeps the generated answer before a multi-part send, so a redelivery resumes with the same text; LeaseLostError when not the holder. */
+  saveAnswer(ref: LeasedRef, answer: string): Promise<void>;
+  /** Records a sent part; the last one also marks the message done, with its answer and latency. LeaseLostError when not the holder. */
+  recordPartSent(ref: LeasedRef, messageId: string, done: { latencyMs: number; answer: string } | null): Promise<void>;
+  /** Marks the message done when its last part was posted earlier (a streamed answer, then edited to its final text); LeaseLostError when not the holder. */
+  recordAnswered(ref: LeasedRef, done: { latencyMs: number; answer: string }): Promise<void>;
+  /** Extends the lease of a message still being answered (a heartbeat while the model works); false when this claim no longer holds it. */
+  renewLease(ref: LeasedRef, until: number): Promise<boolean>;
+  /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once (no-op unless this claim holds it). */
+  releaseDelivery(ref: LeasedRef): Promise<void>;
   /** Marks a message failed for good (after the last attempt). */
   recordFailure(ref: DeliveryRef, error: LastError): Promise<void>;
   /** Logs what became of the pictures of a message being answered (how many came, how many the model got, why not). */

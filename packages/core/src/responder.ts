@@ -1,4 +1,6 @@
-import { NotFoundError, PatchbayError, PlatformCallError } from "./errors.ts";
+import { LeaseLostError, NotFoundError, PatchbayError, PlatformCallError } from "./errors.ts";
+import { holdLease } from "./delivery-lease.ts";
+import type { HeldLease } from "./delivery-lease.ts";
 import { capAnswer } from "./answer-limit.ts";
 import { streamAnswer } from "./answer-stream.ts";
 import type { StreamedAnswer } from "./answer-stream.ts";
@@ -12,7 +14,7 @@ import type { Metrics } from "./metrics.ts";
 import { deliveryRef } from "./ports.ts";
 import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
 import { gatherImages, imageDownloader } from "./images.ts";
-import type { Clock, DeliveryRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
+import type { Clock, LeasedRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
 
 export interface ResponderDeps {
   store: Store;
@@ -36,7 +38,11 @@ export interface ResponderDeps {
 }
 
 export interface Attempt {
-  /** 1 for the first delivery of the job. */
+  /**
+   * The queue's count of deliveries, 1 for the first. Once the message is claimed the responder sets it to
+   * Patchbay's own count of attempts (kept with the message), so the caller's retry decision and the
+   * responder's use the same number: a delivery nobody started is no attempt.
+   */
   number: number;
 }
 
@@ -110,7 +116,8 @@ export function createResponder(deps: ResponderDeps) {
     }
   };
 
-  const run = async (job: ReplyJob): Promise<void> => {
+  /** One attempt; `attempt` learns Patchbay's count of attempts at the message once it is claimed. */
+  const run = async (job: ReplyJob, attempt: Attempt): Promise<void> => {
     const integration = await store.getIntegration(job.integrationId);
     if (!integration) {
       logger.info("integration gone, dropping job", { integration_id: job.integrationId });
@@ -126,26 +133,27 @@ export function createResponder(deps: ResponderDeps) {
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);
     if (claim.state === "done") return;
     if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs, true);
-    const ref = deliveryRef(integration.id, job.message);
+    attempt.number = claim.attempt;
+    const ref: LeasedRef = { ...deliveryRef(integration.id, job.message), lease: claim.lease };
     // The lease is short so a crashed worker's message is soon taken over; a live worker keeps renewing it.
-    const heartbeat = setInterval(() => {
-      store.renewLease(ref, clock.now() + deps.leaseMs).catch(() => undefined);
-    }, deps.leaseMs / 3);
+    const lease = holdLease(store, clock, ref, deps.leaseMs);
     try {
-      await answer(integration, job, ref, claim);
+      await answer(integration, job, ref, claim, lease);
     } catch (error) {
+      // Released only while this claim holds it: never another worker's.
       await store.releaseDelivery(ref).catch(() => undefined);
       throw error;
     } finally {
-      clearInterval(heartbeat);
+      lease.stop();
     }
   };
 
   const answer = async (
     integration: Integration,
     job: ReplyJob,
-    ref: DeliveryRef,
+    ref: LeasedRef,
     claim: { answer: string | null; partsSent: number; messageIds: string[] },
+    lease: HeldLease,
   ) => {
     const client = deps.platforms[integration.platform];
     if (!client) throw new PatchbayError("PLATFORM_ERROR", `No ${integration.platform} client in this deployment.`);
@@ -201,6 +209,8 @@ export function createResponder(deps: ResponderDeps) {
     const latencyMs = () => clock.now() - Date.parse(job.receivedAt);
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
+      // A worker overtaken while it stalled sends nothing more: the message is the other worker's now.
+      await lease.ensure();
       if (index < posted.length) {
         // Posted while streaming (maybe by an attempt that crashed): edited to the finished text.
         if (streaming && finalized.get(index) !== part) {
@@ -230,7 +240,7 @@ export function createResponder(deps: ResponderDeps) {
      */
     async respond(job: ReplyJob, attempt: Attempt): Promise<void> {
       try {
-        await run(job);
+        await run(job, attempt);
       } catch (error) {
         const lastError: LastError = {
           code: error instanceof PatchbayError ? error.code : "INTERNAL",
@@ -239,11 +249,11 @@ export function createResponder(deps: ResponderDeps) {
         };
         const fields = { integration_id: job.integrationId, key: job.message.key, attempt: attempt.number, code: lastError.code };
         logger.warn("answer attempt failed", { ...fields, error: redactSecrets(error instanceof Error ? error.message : String(error)) });
-        // A message another worker holds is not this attempt's failure to record.
-        const busy = error instanceof RetryLaterError && error.busy;
+        // A message another worker holds (or took over) is not this attempt's failure to record.
+        const busy = (error instanceof RetryLaterError && error.busy) || error instanceof LeaseLostError;
         const final = !busy && nextRetry(error, attempt.number, deps.retry).deadLetter;
         // Coming back later (held elsewhere, a long rate limit) is not a failed attempt.
-        if (!(error instanceof RetryLaterError)) metrics.record({ name: "failed", platform: job.platform, code: lastError.code, final });
+        if (!(error instanceof RetryLaterError) && !busy) metrics.record({ name: "failed", platform: job.platform, code: lastError.code, final });
         if (final) {
           await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
           if (isPermanentFailure(error)) await store.recordError(job.integrationId, lastError).catch(() => undefined);

@@ -17,7 +17,7 @@ const IN_FLIGHT_VISIBILITY_MS = 60_000;
 const HEARTBEAT_MS = 20_000;
 
 const config = readAwsConfig();
-// SQS's own redrive (maxReceiveCount) is the backstop; core's policy decides first, with the same count.
+// SQS's own redrive (maxReceiveCount) is the backstop; core's policy decides first, on Patchbay's own count of attempts.
 const retry: RetryPolicy = { ...RETRY_POLICY, maxAttempts: config.maxReceives };
 const adapters = createAwsAdapters(config);
 const { responder } = createPatchbay(adapters, { ...config.settings, retry });
@@ -25,6 +25,8 @@ const setVisibility = createSqsVisibility(adapters.sqs, config.queueUrl);
 const sendToDeadLetters = createSqsDeadLetterSender(adapters.sqs, link("DeadLetters").url);
 
 const attemptOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount);
+/** Patchbay's count of attempts at each record's message, learnt when it is claimed (SQS's counts untried receives too). */
+const attempts = new Map<string, number>();
 
 export const handler = async (event: SQSEvent, context: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> => {
   const inWork = new Set(event.Records.map((r) => r.receiptHandle));
@@ -41,7 +43,7 @@ export const handler = async (event: SQSEvent, context: Pick<Context, "getRemain
         }
       },
       onFailure: (record, error) => {
-        const step = nextRetry(error, attemptOf(record), retry);
+        const step = nextRetry(error, attempts.get(record.messageId) ?? attemptOf(record), retry);
         // Only a failed hand-over to the dead-letter queue gets here giving up: SQS's own redrive takes it next.
         return setVisibility([record.receiptHandle], step.deadLetter ? 0 : step.delayMs);
       },
@@ -54,6 +56,7 @@ export const handler = async (event: SQSEvent, context: Pick<Context, "getRemain
     });
   } finally {
     clearInterval(heartbeat);
+    attempts.clear();
   }
 };
 
@@ -83,10 +86,12 @@ async function handBack(untried: SQSRecord[][]): Promise<SQSRecord[]> {
 
 /** One record: answered, or — when core's policy gives up — handed to the dead-letter queue and done. */
 async function answer(record: SQSRecord): Promise<void> {
+  const attempt = { number: attemptOf(record) };
   try {
-    await responder.respond(JSON.parse(record.body) as ReplyJob, { number: attemptOf(record) });
+    await responder.respond(JSON.parse(record.body) as ReplyJob, attempt);
   } catch (error) {
-    if (!nextRetry(error, attemptOf(record), retry).deadLetter) throw error;
+    attempts.set(record.messageId, attempt.number);
+    if (!nextRetry(error, attempt.number, retry).deadLetter) throw error;
     await sendToDeadLetters({ body: record.body, groupId: record.attributes.MessageGroupId ?? record.messageId, messageId: record.messageId });
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { deliveryRef } from "@patchbay/core";
-import type { Integration, Replica, ReplyJob, Store } from "@patchbay/core";
+import { LeaseLostError, deliveryRef } from "@patchbay/core";
+import type { Integration, LeasedRef, Replica, ReplyJob, Store } from "@patchbay/core";
 import { describeGatewayLeaseContract } from "./gateway-lease-contract.ts";
 import { sampleJob } from "./queue-contract.ts";
 
@@ -256,8 +256,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const store = await makeStore();
         await store.createIntegration(sampleIntegration("alice", "int_contract"));
         const job = sampleJob("u1", "chat-1");
-        await store.claimDelivery(job, T0, 60_000);
-        await store.recordPartSent(deliveryRef(job.integrationId, job.message), "m1", { latencyMs: 1, answer: "the answer" });
+        const claim = await store.claimDelivery(job, T0, 60_000);
+        await store.recordPartSent({ ...deliveryRef(job.integrationId, job.message), lease: (claim as { lease: string }).lease }, "m1", { latencyMs: 1, answer: "the answer" });
         await store.recordIgnored("int_contract", sampleJob("u2", "chat-1").message, "not_addressed", iso(T0));
         expect((await store.listEvents("int_contract", { limit: 10 }, T0)).items).toHaveLength(2);
         expect(await store.recentTurns("int_contract", "chat-1", 10, T0)).toHaveLength(2);
@@ -317,48 +317,93 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         return { ...job, receivedAt: iso(at), message: { ...job.message, sentAt: iso(at) } };
       };
       const ref = (job: ReplyJob) => deliveryRef(job.integrationId, job.message);
+      /** Claims the job's message at `now`; the claim's record with its lease token (fails the test unless claimed). */
+      const take = async (store: Store, job: ReplyJob, now: number): Promise<LeasedRef> => {
+        const claim = await store.claimDelivery(job, now, LEASE);
+        if (claim.state !== "claimed") throw new Error(`expected the message to be claimed, it is ${claim.state}`);
+        return { ...ref(job), lease: claim.lease };
+      };
+      const claimed = (fields: { answer: string | null; partsSent: number; messageIds: string[]; attempt: number }) => ({
+        state: "claimed",
+        lease: expect.any(String),
+        ...fields,
+      });
 
       test("a message is claimed once; a leased one is busy; a finished one is done", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        expect(await store.claimDelivery(job, T0, LEASE)).toEqual({ state: "claimed", answer: null, partsSent: 0, messageIds: [] });
+        const claim = await store.claimDelivery(job, T0, LEASE);
+        expect(claim).toEqual(claimed({ answer: null, partsSent: 0, messageIds: [], attempt: 1 }));
         expect(await store.claimDelivery(job, T0 + 1000, LEASE)).toMatchObject({ state: "busy" });
-        await store.recordPartSent(ref(job), "m1", { latencyMs: 1200, answer: "the answer" });
+        await store.recordPartSent({ ...ref(job), lease: (claim as { lease: string }).lease }, "m1", { latencyMs: 1200, answer: "the answer" });
         expect(await store.claimDelivery(job, T0 + 2000, LEASE)).toEqual({ state: "done" });
       });
 
       test("after the lease runs out, another worker resumes with the saved answer and parts", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        await store.claimDelivery(job, T0, LEASE);
-        await store.saveAnswer(ref(job), "long answer");
-        await store.recordPartSent(ref(job), "m1", null);
-        expect(await store.claimDelivery(job, T0 + LEASE + 1, LEASE)).toEqual({
-          state: "claimed",
-          answer: "long answer",
-          partsSent: 1,
-          messageIds: ["m1"],
-        });
+        const first = await take(store, job, T0);
+        await store.saveAnswer(first, "long answer");
+        await store.recordPartSent(first, "m1", null);
+        expect(await store.claimDelivery(job, T0 + LEASE + 1, LEASE)).toEqual(claimed({ answer: "long answer", partsSent: 1, messageIds: ["m1"], attempt: 2 }));
       });
 
       test("a renewed lease keeps the message busy past the original lease", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        await store.claimDelivery(job, T0, LEASE);
-        await store.renewLease(ref(job), T0 + 3 * LEASE);
+        expect(await store.renewLease(await take(store, job, T0), T0 + 3 * LEASE)).toBe(true);
         expect(await store.claimDelivery(job, T0 + 2 * LEASE, LEASE)).toMatchObject({ state: "busy" });
         expect(await store.claimDelivery(job, T0 + 3 * LEASE + 1, LEASE)).toMatchObject({ state: "claimed" });
+      });
+
+      test("a lease is its claim's: once taken over, the old claim can neither renew, release, save nor record", async () => {
+        const store = await makeStore();
+        const job = jobAt("u1", T0);
+        const stalled = await take(store, job, T0);
+        // The first worker stalled past its lease; a second one took the message over.
+        const current = await take(store, job, T0 + LEASE + 1);
+        expect(await store.renewLease(stalled, T0 + 5 * LEASE)).toBe(false);
+        await store.releaseDelivery(stalled);
+        expect(await store.claimDelivery(job, T0 + LEASE + 2, LEASE)).toMatchObject({ state: "busy" });
+        await expect(store.saveAnswer(stalled, "stale answer")).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.recordPartSent(stalled, "m-stale", null)).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.recordPartSent(stalled, "m-stale", { latencyMs: 1, answer: "stale answer" })).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.recordAnswered(stalled, { latencyMs: 1, answer: "stale answer" })).rejects.toBeInstanceOf(LeaseLostError);
+        // The holder's work is untouched and goes on.
+        expect(await store.renewLease(current, T0 + 3 * LEASE)).toBe(true);
+        await store.recordPartSent(current, "m1", { latencyMs: 5, answer: "the answer" });
+        const [event] = (await store.listEvents("int_contract", { limit: 1 }, T0 + 10)).items;
+        expect(event).toMatchObject({ type: "replied", messageIds: ["m1"] });
+        expect(await store.recentTurns("int_contract", "chat-1", 10, T0 + 10)).toEqual([
+          { role: "user", content: "hello u1", name: "Ada" },
+          { role: "assistant", content: "the answer" },
+        ]);
+      });
+
+      test("attempts are counted per claim of the message, not per delivery: busy and done are no attempt, a redrive starts over", async () => {
+        const store = await makeStore();
+        const job = jobAt("u1", T0);
+        expect(await store.claimDelivery(job, T0, LEASE)).toMatchObject({ state: "claimed", attempt: 1 });
+        expect(await store.claimDelivery(job, T0 + 1, LEASE)).toMatchObject({ state: "busy" });
+        const second = await store.claimDelivery(job, T0 + LEASE + 1, LEASE);
+        expect(second).toMatchObject({ state: "claimed", attempt: 2 });
+        await store.releaseDelivery({ ...ref(job), lease: (second as { lease: string }).lease });
+        expect(await store.claimDelivery(job, T0 + LEASE + 2, LEASE)).toMatchObject({ state: "claimed", attempt: 3 });
+        await store.recordFailure(ref(job), { code: "NETWORK_ERROR", message: "down", at: iso(T0 + LEASE + 3) });
+        expect(await store.claimDelivery(job, T0 + LEASE + 4, LEASE)).toMatchObject({ state: "claimed", attempt: 1 });
       });
 
       test("a released message can be claimed again at once, keeping its answer", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        await store.claimDelivery(job, T0, LEASE);
-        await store.saveAnswer(ref(job), "kept");
-        await store.releaseDelivery(ref(job));
-        expect(await store.claimDelivery(job, T0 + 1, LEASE)).toEqual({ state: "claimed", answer: "kept", partsSent: 0, messageIds: [] });
-        await store.recordPartSent(ref(job), "m1", { latencyMs: 5, answer: "kept" });
-        await store.releaseDelivery(ref(job));
+        const first = await take(store, job, T0);
+        await store.saveAnswer(first, "kept");
+        await store.releaseDelivery(first);
+        const again = await store.claimDelivery(job, T0 + 1, LEASE);
+        expect(again).toEqual(claimed({ answer: "kept", partsSent: 0, messageIds: [], attempt: 2 }));
+        const second = { ...ref(job), lease: (again as { lease: string }).lease };
+        await store.recordPartSent(second, "m1", { latencyMs: 5, answer: "kept" });
+        await store.releaseDelivery(second);
         expect(await store.claimDelivery(job, T0 + 2, LEASE)).toEqual({ state: "done" });
       });
 
@@ -376,12 +421,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       test("a streamed answer keeps its posted parts across a takeover and is marked done once edited to its final text", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        await store.claimDelivery(job, T0, LEASE);
-        await store.recordPartSent(ref(job), "m1", null);
+        await store.recordPartSent(await take(store, job, T0), "m1", null);
         // The worker died mid-stream: the next one learns which message to edit, and no answer was saved.
-        expect(await store.claimDelivery(job, T0 + LEASE + 1, LEASE)).toEqual({ state: "claimed", answer: null, partsSent: 1, messageIds: ["m1"] });
-        await store.saveAnswer(ref(job), "the full answer");
-        await store.recordAnswered(ref(job), { latencyMs: 4000, answer: "the full answer" });
+        const takeover = await store.claimDelivery(job, T0 + LEASE + 1, LEASE);
+        expect(takeover).toEqual(claimed({ answer: null, partsSent: 1, messageIds: ["m1"], attempt: 2 }));
+        const next = { ...ref(job), lease: (takeover as { lease: string }).lease };
+        await store.saveAnswer(next, "the full answer");
+        await store.recordAnswered(next, { latencyMs: 4000, answer: "the full answer" });
         expect(await store.claimDelivery(job, T0 + 2 * LEASE + 2, LEASE)).toEqual({ state: "done" });
         const [event] = (await store.listEvents("int_contract", { limit: 1 }, T0 + 10)).items;
         expect(event).toMatchObject({ id: "u1", type: "replied", latencyMs: 4000, messageIds: ["m1"] });
@@ -411,8 +457,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const replied = jobAt("u1", T0);
         const ignored = jobAt("u2", T0 + 1);
         const failed = jobAt("u3", T0 + 2);
-        await store.claimDelivery(replied, T0, LEASE);
-        await store.recordPartSent(ref(replied), "m1", { latencyMs: 900, answer: "hi" });
+        await store.recordPartSent(await take(store, replied, T0), "m1", { latencyMs: 900, answer: "hi" });
         await store.recordIgnored("int_contract", ignored.message, "channel_not_allowed", iso(T0 + 1));
         await store.claimDelivery(failed, T0 + 2, LEASE);
         await store.recordFailure(ref(failed), { code: "PLATFORM_ERROR", message: "nope", at: iso(T0 + 3) });
@@ -436,14 +481,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           passed: 1,
           notPassed: [{ name: "IMG_1.HEIC", reason: "unsupported_type" as const, message: "The file is of type image/heic." }],
         };
-        await store.claimDelivery(job, T0, LEASE);
+        const held = await take(store, job, T0);
         await store.recordImages(ref(job), report);
         expect((await store.listEvents("int_contract", { limit: 1 }, T0 + 1)).items[0]).toMatchObject({ type: "processing", images: report });
-        await store.recordPartSent(ref(job), "m1", { latencyMs: 10, answer: "a cat" });
+        await store.recordPartSent(held, "m1", { latencyMs: 10, answer: "a cat" });
         expect((await store.listEvents("int_contract", { limit: 1 }, T0 + 2)).items[0]).toMatchObject({ type: "replied", images: report });
         const plain = jobAt("u2", T0 + 3);
-        await store.claimDelivery(plain, T0 + 3, LEASE);
-        await store.recordPartSent(ref(plain), "m2", { latencyMs: 10, answer: "hi" });
+        await store.recordPartSent(await take(store, plain, T0 + 3), "m2", { latencyMs: 10, answer: "hi" });
         const [latest] = (await store.listEvents("int_contract", { limit: 1 }, T0 + 4)).items;
         expect(latest).toMatchObject({ id: "u2", type: "replied" });
         expect(latest).not.toHaveProperty("images");
@@ -453,10 +497,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const store = await makeStore();
         const answer = async (key: string, conversation: string, at: number, parts: number) => {
           const job = jobAt(key, at, conversation);
-          await store.claimDelivery(job, at, LEASE);
-          if (parts > 1) await store.saveAnswer(ref(job), `answer ${key}`);
-          for (let i = 1; i < parts; i++) await store.recordPartSent(ref(job), `m-${key}-${i}`, null);
-          await store.recordPartSent(ref(job), `m-${key}`, { latencyMs: 1, answer: `answer ${key}` });
+          const held = await take(store, job, at);
+          if (parts > 1) await store.saveAnswer(held, `answer ${key}`);
+          for (let i = 1; i < parts; i++) await store.recordPartSent(held, `m-${key}-${i}`, null);
+          await store.recordPartSent(held, `m-${key}`, { latencyMs: 1, answer: `answer ${key}` });
         };
         await answer("u1", "chat-1", T0, 1);
         await answer("u2", "chat-2", T0 + 1, 1);
@@ -475,14 +519,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       test("an expired record no longer blocks its key", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        await store.claimDelivery(job, T0, LEASE);
-        await store.recordPartSent(ref(job), "m1", { latencyMs: 1, answer: "x" });
-        expect(await store.claimDelivery(job, T0 + 30 * DAY_MS, LEASE)).toEqual({
-          state: "claimed",
-          answer: null,
-          partsSent: 0,
-          messageIds: [],
-        });
+        await store.recordPartSent(await take(store, job, T0), "m1", { latencyMs: 1, answer: "x" });
+        expect(await store.claimDelivery(job, T0 + 30 * DAY_MS, LEASE)).toEqual(claimed({ answer: null, partsSent: 0, messageIds: [], attempt: 1 }));
       });
     });
 

@@ -268,6 +268,23 @@ describe("fake Discord", () => {
     expect(typing.status).toBe(204);
   });
 
+  test("PATCH a channel message: the author's content is replaced; another author's message is 50005, an unknown one 10008, nothing changes", async () => {
+    const own = await api(discord, "POST", `/channels/${TEXT}/messages`, { content: "first words" });
+    const edited = await api(discord, "PATCH", `/channels/${TEXT}/messages/${String(own.json.id)}`, { content: "first words and more", allowed_mentions: { parse: [] } });
+    expect(edited.status).toBe(200);
+    expect(edited.json).toMatchObject({ id: own.json.id, content: "first words and more", edited_timestamp: expect.any(String) });
+    expect(discord.messages(TEXT).find((m) => m.id === own.json.id)!.content).toBe("first words and more");
+    const someone = discord.addMessage(TEXT, { content: "a person's message" });
+    const foreign = await api(discord, "PATCH", `/channels/${TEXT}/messages/${someone.id}`, { content: "hijacked" });
+    expect([foreign.status, foreign.json]).toEqual([403, { code: 50005, message: "Cannot edit a message authored by another user" }]);
+    const unknown = await api(discord, "PATCH", `/channels/${TEXT}/messages/1399999999999999999`, { content: "x" });
+    expect([unknown.status, unknown.json.code]).toEqual([404, 10008]);
+    const empty = await api(discord, "PATCH", `/channels/${TEXT}/messages/${String(own.json.id)}`, { content: "" });
+    expect(empty.status).toBe(400);
+    expect(discord.messages(TEXT).find((m) => m.id === someone.id)!.content).toBe("a person's message");
+    expect(discord.messages(TEXT).find((m) => m.id === own.json.id)!.content).toBe("first words and more");
+  });
+
   test("a thread from a message has the message's id; a second one is 160004", async () => {
     const msg = await api(discord, "POST", `/channels/${TEXT}/messages`, { content: "question?" });
     const path = `/channels/${TEXT}/messages/${String(msg.json.id)}/threads`;

@@ -190,6 +190,31 @@ describe("fake OpenAI", () => {
     });
   });
 
+  test("a held stream sends its first text chunks, then waits until released; a paced one waits before each chunk", async () => {
+    ai.reply(() => "one two three four");
+    const hold = ai.holdNextStream(2);
+    const res = await fetch(`${ai.url}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...hello, stream: true }),
+    });
+    await hold.reached;
+    const reader = res.body!.getReader();
+    let received = "";
+    while ((received.match(/"content":"[^"]+"/g) ?? []).length < 2) received += new TextDecoder().decode((await reader.read()).value);
+    expect(received).not.toContain("three");
+    hold.release();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) received += new TextDecoder().decode(chunk.value);
+    expect(received).toContain("four");
+    expect(received).toContain("[DONE]");
+
+    ai.setChunkDelay(30);
+    const started = Date.now();
+    await (await fetch(`${ai.url}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ ...hello, stream: true }) })).text();
+    // Four text chunks, each after its wait.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 30);
+  });
+
   test("unknown routes are 404 Invalid URL", async () => {
     const res = await fetch(`${ai.url}/embeddings/nope`, { method: "POST", headers: { authorization: `Bearer ${KEY}` } });
     expect(res.status).toBe(404);

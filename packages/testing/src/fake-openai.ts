@@ -99,7 +99,7 @@ export interface FakeOpenAI {
   setChunkDelay(ms: number): void;
   /** The next streamed answer stops after `afterChunks` text chunks until released (or until the client goes away). */
   holdNextStream(afterChunks: number): StreamHold;
-  /** Clear recorded requests and faults, restore the default reply. */
+  /** Clear recorded requests, faults and holds; restore the default reply and pace. */
   reset(): void;
   /** Stop the server. */
   close(): Promise<void>;
@@ -630,6 +630,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       requests.length = 0;
       faults.clear();
       replyFn = defaultReply;
+      chunkDelayMs = options.chunkDelayMs ?? 0;
+      holds.length = 0;
     },
     close() {
       return server.close();

@@ -438,6 +438,43 @@ describe("events", () => {
     expect(changed.ts).not.toBe(parent.ts);
   });
 
+  test("chat.update replaces the bot's own message; someone else's, an unknown ts or no text are refused and nothing changes", async () => {
+    const posted = await client().chat.postMessage({ channel: general.id, text: "first words" });
+    const updated = await client().chat.update({ channel: general.id, ts: posted.ts!, markdown_text: "**first** words and more" });
+    expect(updated).toMatchObject({ ok: true, channel: general.id, ts: posted.ts, text: "**first** words and more" });
+    expect(slack.message(general.id, posted.ts!)).toMatchObject({ text: "**first** words and more", edited: { user: app.bot_user_id } });
+    expect(slack.updates(general.id)).toEqual([expect.objectContaining({ ts: posted.ts, markdown_text: "**first** words and more" })]);
+    const person = slack.addMessage(general.id, { user: "U0HUMAN001", text: "mine" });
+    expect((await platformError(client().chat.update({ channel: general.id, ts: person.ts, text: "hijacked" }))).error).toBe("cant_update_message");
+    expect((await platformError(client().chat.update({ channel: general.id, ts: "1.000001", text: "x" }))).error).toBe("message_not_found");
+    expect((await platformError(client().chat.update({ channel: general.id, ts: posted.ts!, text: " " }))).error).toBe("no_text");
+    expect(slack.message(general.id, person.ts)!.text).toBe("mine");
+    expect(slack.message(general.id, posted.ts!)!.text).toBe("**first** words and more");
+    expect(slack.updates(general.id)).toHaveLength(1);
+  });
+
+  test("streams: startStream needs the recipient outside a DM; appends add to the message until stopStream, then it is no longer streaming", async () => {
+    const thread = slack.addMessage(general.id, { user: "U0HUMAN001", text: "question" }).ts;
+    const noRecipient = await platformError(client().chat.startStream({ channel: general.id, thread_ts: thread, markdown_text: "hi" }));
+    expect(noRecipient.error).toBe("invalid_arguments");
+    expect(slack.streams()).toEqual([]);
+    const started = await client().chat.startStream({ channel: general.id, thread_ts: thread, markdown_text: "Hello", recipient_user_id: "U0HUMAN001", recipient_team_id: app.team_id });
+    const ts = started.ts!;
+    await client().chat.appendStream({ channel: general.id, ts, markdown_text: ", world" });
+    expect(slack.message(general.id, ts)!.text).toBe("Hello, world");
+    await client().chat.stopStream({ channel: general.id, ts, markdown_text: "." });
+    expect(slack.streams(general.id)).toEqual([
+      { channel: general.id, ts, thread_ts: thread, recipient_user_id: "U0HUMAN001", recipient_team_id: app.team_id, chunks: ["Hello", ", world", "."], state: "stopped" },
+    ]);
+    expect(slack.message(general.id, ts)!.text).toBe("Hello, world.");
+    expect((await platformError(client().chat.appendStream({ channel: general.id, ts, markdown_text: " more" }))).error).toBe("message_not_in_streaming_state");
+    expect(slack.message(general.id, ts)!.text).toBe("Hello, world.");
+    // In a DM the recipient may be left out.
+    const inDm = await client().chat.startStream({ channel: dm.id, thread_ts: thread, markdown_text: "private" });
+    expect(inDm.ok).toBe(true);
+    expect(slack.posted()).toEqual([]);
+  });
+
   test("ownMessageEvent echoes the bot's own post", async () => {
     await client().chat.postMessage({ channel: general.id, text: "mine" });
     const posted = slack.posted(general.id)[0];

@@ -60,6 +60,16 @@ export const handler = async (event: SQSEvent, context: Pick<Context, "getRemain
   }
 };
 
+/** Fresh copies of records, in order: the message goes on with receives SQS has not counted yet. */
+async function requeue(records: SQSRecord[]): Promise<void> {
+  for (const record of records) {
+    await adapters.queue.enqueue(JSON.parse(record.body) as ReplyJob, {
+      groupId: record.attributes.MessageGroupId ?? record.messageId,
+      dedupeId: `${record.messageId}:again`,
+    });
+  }
+}
+
 /**
  * Records this invocation did not start, given back at once. SQS counts every receive toward its redrive to
  * the dead letters, tried or not: a chat whose next receive would be past that limit goes back as fresh
@@ -69,16 +79,11 @@ export const handler = async (event: SQSEvent, context: Pick<Context, "getRemain
 async function handBack(untried: SQSRecord[][]): Promise<SQSRecord[]> {
   const giveBack: SQSRecord[] = [];
   for (const chat of untried) {
-    if (!chat.some((record) => Number(record.attributes.ApproximateReceiveCount) >= config.maxReceives)) {
+    if (!chat.some((record) => attemptOf(record) >= config.maxReceives)) {
       giveBack.push(...chat);
       continue;
     }
-    for (const record of chat) {
-      await adapters.queue.enqueue(JSON.parse(record.body) as ReplyJob, {
-        groupId: record.attributes.MessageGroupId ?? record.messageId,
-        dedupeId: `${record.messageId}:again`,
-      });
-    }
+    await requeue(chat);
   }
   await setVisibility(giveBack.map((record) => record.receiptHandle), 0);
   return giveBack;
@@ -91,7 +96,12 @@ async function answer(record: SQSRecord): Promise<void> {
     await responder.respond(JSON.parse(record.body) as ReplyJob, attempt);
   } catch (error) {
     attempts.set(record.messageId, attempt.number);
-    if (!nextRetry(error, attempt.number, retry).deadLetter) throw error;
+    if (!nextRetry(error, attempt.number, retry).deadLetter) {
+      // Patchbay's attempts are not used up (or it was no attempt: held elsewhere, a long rate limit), but SQS
+      // would dead-letter it on its next receive: a copy goes on instead (at once: FIFO has no per-message delay).
+      if (attemptOf(record) >= config.maxReceives) return requeue([record]);
+      throw error;
+    }
     await sendToDeadLetters({ body: record.body, groupId: record.attributes.MessageGroupId ?? record.messageId, messageId: record.messageId });
   }
 }

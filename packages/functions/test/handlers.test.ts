@@ -230,6 +230,25 @@ describe("Lambda handlers on real-shaped events", () => {
     expect(keys.filter((k: string) => ["u4002", "u4003", "u4004"].includes(k))).toEqual([]);
   });
 
+  test("responder: the last attempt is Patchbay's own count, not SQS's receives; a message SQS would dead-letter untried goes on as a copy", async () => {
+    const parsed = JSON.parse(sqs.sent[0]!.MessageBody!);
+    const body = JSON.stringify({ ...parsed, message: { ...parsed.message, key: "u5001", text: "fifth receive, first try" } });
+    const sends = sqs.mock.commandCalls(SendMessageCommand).length;
+    telegram.failNext("sendMessage", { kind: "error", status: 500, description: "Internal Server Error" });
+    // Received five times (held elsewhere, handed back), tried once: not the last attempt.
+    const batch = await responder(sqsEvent([{ id: "c1", body, groupId: "g-77", receiveCount: 5 }]), ROOMY);
+    expect(batch).toEqual({ batchItemFailures: [] });
+    expect(sqs.mock.commandCalls(SendMessageCommand).slice(sends).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, MessageBody: body, MessageGroupId: "g-77", MessageDeduplicationId: "c1:again" },
+    ]);
+    const events = json(await callApi("GET", `/v1/integrations/${integrationId}/events`)).data;
+    expect(events.find((e: { id: string }) => e.id === "u5001")).toMatchObject({ type: "processing" });
+    // The copy, received for the first time, is the second attempt and is answered.
+    const copy = await responder(sqsEvent([{ id: "c1-copy", body, groupId: "g-77" }]), ROOMY);
+    expect(copy).toEqual({ batchItemFailures: [] });
+    expect(telegram.sentMessages(token).at(-1)?.text).toBe("[echo — development model, no AI] fifth receive, first try");
+  });
+
   test("a redelivered record that was already answered is acknowledged without a second reply", async () => {
     const [message] = sqs.sent;
     const before = telegram.sentMessages(token).length;

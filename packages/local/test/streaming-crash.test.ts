@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
-import { startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
+import { startFakeDiscord, startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
 import { eventually, freePort, tempDataDir } from "./helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -30,17 +30,21 @@ const SECOND_ANSWER = "The **second** attempt, after the crash.";
 
 // A worker killed while an answer is on screen half written: after the restart the same message is edited to
 // the whole answer (the model is asked again, so the text is the new one); nothing is posted a second time.
-test("kill -9 mid-stream on Telegram and Slack; after restart each half-written message is edited to the full answer, once", async () => {
+test("kill -9 mid-stream on Telegram, Slack and Discord; after restart each half-written message is edited to the full answer, once", async () => {
   const telegram = await startFakeTelegram({ webhookRateLimit: false });
   const slack = await startFakeSlack();
+  const discord = await startFakeDiscord();
   const openai = await startFakeOpenAI();
   const token = "5550002:AAstream-crash-token-abcdefghijklmn";
   telegram.addBot({ token, username: "stream_crash_bot", can_read_all_group_messages: true });
   const team = slack.addWorkspace({ id: "T0CRASH", name: "Crash" });
   const app = slack.addApp({ team_id: team.id, name: "Ada", bot_user_name: "ada" });
   const general = slack.addChannel({ team_id: team.id, name: "general", members: [app.bot_user_id, "U0HUMAN"] }).id;
+  const discordApp = discord.addApplication({ name: "Crash", botToken: "MTC1.stream-crash-token.abcdefghijklmnopqrstuvwxyz", botUsername: "crash", flags: 1 << 19 });
+  const guild = discord.addGuild({ name: "Crash", channels: [{ name: "general", type: 0 }], members: [discordApp.id] });
+  const channel = guild.channels[0]!.id;
   let asked = 0;
-  openai.reply(() => (++asked <= 2 ? FIRST_ANSWER : SECOND_ANSWER));
+  openai.reply(() => (++asked <= 3 ? FIRST_ANSWER : SECOND_ANSWER));
   const port = await freePort();
   const env = {
     PORT: String(port),
@@ -49,6 +53,7 @@ test("kill -9 mid-stream on Telegram and Slack; after restart each half-written 
     API_KEYS: `ops:${KEY}`,
     TELEGRAM_API_URL: telegram.url,
     SLACK_API_URL: slack.url,
+    DISCORD_API_URL: discord.url,
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
@@ -73,6 +78,9 @@ test("kill -9 mid-stream on Telegram and Slack; after restart each half-written 
       workspace_id: team.id,
     });
 
+    await api("POST", "/v1/integrations/discord", { replica_id: replica.id, bot_token: discordApp.botToken, guild_id: guild.id });
+    await discord.gateway.waitForLive(discordApp.id);
+
     const chat = { id: -1009001, type: "supergroup", title: "Crash group" };
     const handle = "@stream_crash_bot";
     const update = {
@@ -92,13 +100,22 @@ test("kill -9 mid-stream on Telegram and Slack; after restart each half-written 
     const [stream] = await eventually(() => (slack.streams(general).length === 1 ? slack.streams(general) : undefined));
     expect(stream!.chunks).toEqual(["**First** attempt word0 word1"]);
 
+    const discordHold = openai.holdNextStream(4);
+    const asking = discord.sendMessage(channel, { content: `<@${discordApp.botId}> write slowly` });
+    await discordHold.reached;
+    const answers = () => discord.messages(channel).filter((m) => m.author.id === discordApp.botId);
+    const [reply] = await eventually(() => (answers().length === 1 ? answers() : undefined));
+    expect(reply).toMatchObject({ content: "**First** attempt word0 word1", message_reference: { message_id: asking.id } });
+
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
 
     const second = await startProcess(env);
     await eventually(() => telegram.chatHistory(token, chat.id).find((m) => m.message_id === posted!.message_id)?.text === "The second attempt, after the crash.", 60_000);
     await eventually(() => slack.message(general, stream!.ts)?.text === SECOND_ANSWER, 60_000);
-    expect(asked).toBe(4);
+    await eventually(() => answers()[0]?.content === SECOND_ANSWER, 60_000);
+    expect(asked).toBe(6);
+    expect(answers().map((m) => m.id)).toEqual([reply!.id]);
 
     const shown = telegram.chatHistory(token, chat.id).find((m) => m.message_id === posted!.message_id)!;
     expect(shown.entities).toEqual([{ type: "bold", offset: 4, length: 6 }]);
@@ -110,7 +127,7 @@ test("kill -9 mid-stream on Telegram and Slack; after restart each half-written 
     expect((await telegram.deliver(token, update)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(telegram.sentMessages(token)).toHaveLength(1);
-    expect(asked).toBe(4);
+    expect(asked).toBe(6);
 
     second.child.kill("SIGTERM");
     await new Promise((resolve) => second.child.once("exit", resolve));
@@ -118,6 +135,7 @@ test("kill -9 mid-stream on Telegram and Slack; after restart each half-written 
   } finally {
     await telegram.close();
     await slack.close();
+    await discord.close();
     await openai.close();
   }
 }, 120_000);

@@ -147,7 +147,7 @@ describe("the Discord listener function", () => {
 
   test("holds the bot's Gateway, sends each addressed message to the queue like a webhook would, and hands the session over at its end", async () => {
     const { app, id, channel } = await connected();
-    const running = listener({}, context(2_500));
+    const running = listener({}, context(3_500));
     await discord.gateway.waitForLive(app.id);
     const asked = discord.sendMessage(channel, { content: mention(app, "what is a lease?") });
     discord.sendMessage(channel, { content: "people talking among themselves" });
@@ -176,7 +176,7 @@ describe("the Discord listener function", () => {
     // Nobody listens now; Discord keeps this for the session.
     discord.sendMessage(channel, { content: mention(app, "while nobody listens") });
 
-    const second = listener({}, context(2_000));
+    const second = listener({}, context(3_500));
     await discord.gateway.waitForLive(app.id, { count: 2 });
     discord.sendMessage(channel, { content: mention(app, "after the hand-over") });
     await eventually(() => sentTexts(id).includes("after the hand-over"));
@@ -196,7 +196,7 @@ describe("the Discord listener function", () => {
     discord.sendMessage(channel, { content: mention(app, "first") });
     // Started once the holder's lease ends within the schedule's interval, this instance stays for it.
     await eventually(async () => (await store.heldGatewayLeases()).some((lease) => lease.integrationId === id && lease.until - Date.now() < TIMING.scheduleMs));
-    const successor = listener({}, context(2_500));
+    const successor = listener({}, context(3_000));
     await discord.gateway.waitForLive(app.id, { count: 2 });
     discord.sendMessage(channel, { content: mention(app, "second") });
     await eventually(() => sentTexts(id).includes("second"));
@@ -205,7 +205,7 @@ describe("the Discord listener function", () => {
     expect(discord.gateway.identifies(app.id)).toBe(1);
 
     // A lease that ends after the next scheduled start is left to that one.
-    const longHolder = listener({}, context(2_500));
+    const longHolder = listener({}, context(4_000));
     await discord.gateway.waitForLive(app.id, { count: 3 });
     expect(await listener({}, context(60_000))).toEqual({ held: [], resumed: [], handedOver: [] });
     expect(await longHolder).toEqual({ held: [id], resumed: [id], handedOver: [id] });
@@ -213,7 +213,7 @@ describe("the Discord listener function", () => {
 
   test("overlap: two instances holding one bot (a clock running ahead took a live lease) both see a message; it is answered once", async () => {
     const { app, id, channel } = await connected();
-    const first = listener({}, context(3_000));
+    const first = listener({}, context(4_500));
     await discord.gateway.waitForLive(app.id);
     // An instance whose clock is 20 minutes ahead thinks the first one's lease ran out, and opens its own session.
     const ahead: Clock = { now: () => Date.now() + 20 * 60_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
@@ -222,7 +222,7 @@ describe("the Discord listener function", () => {
     const start = ahead.now();
     const second = runLeasedListener(
       { ...adapters, pipeline: createPatchbay(adapters, config.settings).pipeline },
-      { apiUrl: discord.url, instanceId: "skewed", deadline: start + 1_500, handoverAt: start + 1_000, refreshMs: TIMING.refreshMs, successorWindowMs: 0 },
+      { apiUrl: discord.url, instanceId: "skewed", deadline: start + 3_000, handoverAt: start + 2_500, refreshMs: TIMING.refreshMs, successorWindowMs: 0 },
     );
     await discord.gateway.waitForLive(app.id, { count: 2 });
     expect(discord.gateway.connections(app.id).filter((c) => c.live).map((c) => c.how)).toEqual(["identify", "identify"]);
@@ -238,7 +238,7 @@ describe("the Discord listener function", () => {
 
   test("an interaction that comes over the Gateway (no Interactions Endpoint URL) is acknowledged by the session and answered like a webhook's", async () => {
     const { app, id, guildId, channel } = await connected();
-    const running = listener({}, context(2_000));
+    const running = listener({}, context(3_000));
     await discord.gateway.waitForLive(app.id);
     const interaction = discord.createInteraction(app.id, { data: slashCommand("over the gateway?"), guild_id: guildId, channel_id: channel });
     discord.dispatchInteraction(app.id, interaction);
@@ -271,7 +271,7 @@ describe("the Discord listener function", () => {
   test("a Gateway that cannot be opened (Discord answering 500) is opened again on the next pass, leaving the integration as it was", async () => {
     const { app, id, channel } = await connected();
     discord.failNext("getGatewayBot", { kind: "error", status: 500, message: "Internal Server Error" });
-    const running = listener({}, context(2_000));
+    const running = listener({}, context(3_000));
     await discord.gateway.waitForLive(app.id);
     const statuses = discord.callsTo("getGatewayBot").filter((call) => call.appId === app.id).map((call) => call.status);
     expect([statuses[0], new Set(statuses.slice(1))]).toEqual([500, new Set([200])]);

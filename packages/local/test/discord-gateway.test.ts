@@ -211,7 +211,12 @@ describe("Discord through the Gateway (npm start)", () => {
 
     expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body.valid).toBe(true);
     await h.discord.gateway.waitForLive(c.app.id, { count: 2 });
-    expect((await h.api("GET", `/v1/integrations/${c.integrationId}`)).body).toMatchObject({ status: "active", last_error: null });
+    await eventually(async () => (await h.api("GET", `/v1/integrations/${c.integrationId}`)).body.status === "active");
+    expect((await h.api("GET", `/v1/integrations/${c.integrationId}`)).body.last_error).toBeNull();
+
+    // Switched off again: reported again.
+    h.discord.gateway.closeConnections(c.app.id, 4014);
+    await eventually(async () => (await h.api("GET", `/v1/integrations/${c.integrationId}`)).body.status === "error");
   });
 
   test("close 4004: status error naming the token fix", async () => {

@@ -1,8 +1,7 @@
-import { PlatformCallError } from "@patchbay/core";
-import type { Integration, LastError } from "@patchbay/core";
+import type { Integration, PlatformCallError } from "@patchbay/core";
 import { isFatalCloseError, openGatewaySession } from "@patchbay/platforms/discord";
 import type { GatewaySession, GatewaySessionOptions } from "@patchbay/platforms/discord";
-import { DEFAULT_BACKOFF, backoffMs, codeOf, pause } from "./transport.ts";
+import { DEFAULT_BACKOFF, backoffMs, codeOf, createProblemReporter, pause } from "./transport.ts";
 import type { Backoff, Transport, TransportDeps } from "./transport.ts";
 
 export interface DiscordGatewayOptions {
@@ -23,36 +22,18 @@ const RECHECK_MS = 30_000;
  * dispatches go to the pipeline like a webhook delivery (the session answers interactions with the REST
  * callback). The library reconnects and RESUMEs after transient closes. A close Discord means for good
  * (4004 token, 4014 intents) marks the integration `error` with a `last_error` naming the fix, and nothing
- * reconnects until the integration no longer shows that error (validate cleared it, or the integration was
- * paused and resumed); a session that could not be opened at all is tried again with backoff.
+ * reconnects until the integration is no longer `error` (validate cleared it, a reconcile repaired it, or it
+ * was paused and resumed); a session that could not be opened at all is tried again with backoff.
  */
 export function startDiscordGateway(deps: TransportDeps, integration: Integration, options: DiscordGatewayOptions): Transport {
-  const { store, vault, pipeline, logger, clock } = deps;
+  const { store, vault, pipeline, logger } = deps;
   const id = integration.id;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const stopping = new AbortController();
   const { signal } = stopping;
   let session: GatewaySession | null = null;
-  /** The `last_error` this transport wrote, cleared by it once a session is live again. */
-  let reported: LastError | null = null;
-
-  const nowIso = () => new Date(clock.now()).toISOString();
-  const showsOurs = (fresh: Integration | undefined) =>
-    reported !== null && fresh?.registration === "error" && fresh.lastError?.code === reported.code && fresh.lastError.message === reported.message;
-
-  const markBroken = async (error: PlatformCallError) => {
-    const lastError = { code: error.code, message: error.message, at: nowIso() };
-    await store.setRegistration(id, "error", lastError, lastError.at);
-    reported = lastError;
-  };
-
-  /** Clears the error a fatal close left, this transport's or an earlier one's (before a restart, a pause). */
-  const markWorking = async () => {
-    const fresh = await store.getIntegration(id);
-    const stale = fresh?.registration === "error" && fresh.lastError !== null && isFatalCloseError(fresh.lastError);
-    if (showsOurs(fresh) || stale) await store.setRegistration(id, "ok", null, nowIso());
-    reported = null;
-  };
+  // A live session makes stale whatever fatal close was shown, this run's or an earlier one's.
+  const problems = createProblemReporter(deps, id, { breaks: true, isOurs: isFatalCloseError });
 
   /** Runs one session until it ends for good; resolves with why (null when stopped). */
   const hold = async (token: string): Promise<PlatformCallError | null> => {
@@ -73,7 +54,7 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
         if (!fresh) return; // deleted meanwhile: nothing to answer
         return pipeline.ingestBody(fresh, dispatch);
       },
-      onConnected: () => markWorking().catch((error: unknown) => logger.warn("discord gateway error not cleared", { integration_id: id, code: codeOf(error) })),
+      onConnected: () => problems.clear().catch((error: unknown) => logger.warn("discord gateway error not cleared", { integration_id: id, code: codeOf(error) })),
       onFatal: (error) => ended(error),
     });
     try {
@@ -83,14 +64,13 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
     }
   };
 
-  /** Waits until the integration no longer shows the error this transport reported (or stop). */
+  /** Waits until the integration is no longer `error` (or gone, or stop). */
   const awaitFix = async () => {
     while (!signal.aborted) {
       await pause(options.recheckMs ?? RECHECK_MS, signal);
       if (signal.aborted) return;
-      const fresh = await store.getIntegration(id).catch(() => undefined);
-      if (!fresh) return;
-      if (!showsOurs(fresh)) return;
+      const fresh = await store.getIntegration(id).catch(() => "unreadable" as const);
+      if (fresh !== "unreadable" && fresh?.registration !== "error") return;
     }
   };
 
@@ -113,7 +93,7 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
       }
       failures = 0;
       logger.warn("discord gateway stopped for good", { integration_id: id, code: why.code });
-      await markBroken(why).catch((error: unknown) => logger.error("discord gateway error not recorded", { integration_id: id, code: codeOf(error) }));
+      await problems.report(why).catch((error: unknown) => logger.error("discord gateway error not recorded", { integration_id: id, code: codeOf(error) }));
       await awaitFix();
     }
   };

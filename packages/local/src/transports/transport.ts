@@ -37,27 +37,38 @@ export async function pause(ms: number, signal: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
+export interface ProblemReporterOptions {
+  /** The problem stops the transport: the integration's status becomes `error`, and `ok` again once cleared. */
+  breaks?: boolean;
+  /** A `last_error` an earlier run of the transport wrote (before a restart or a pause), cleared like its own. */
+  isOurs?: (lastError: LastError) => boolean;
+}
+
 /**
  * The integration's `last_error` for a problem its owner must fix (a competing consumer, a refused token):
  * written once per distinct problem, and cleared once the transport works again, only if it still shows ours.
  */
-export function createProblemReporter(deps: TransportDeps, integrationId: string) {
+export function createProblemReporter(deps: TransportDeps, integrationId: string, options: ProblemReporterOptions = {}) {
   let reported: LastError | null = null;
   return {
     async report(error: PatchbayError): Promise<void> {
-      if (reported?.code === error.code && reported.message === error.message) return;
+      // A problem that stops the transport is reported after each attempt its owner's fix allowed: always written.
+      if (!options.breaks && reported?.code === error.code && reported.message === error.message) return;
       const lastError = { code: error.code, message: error.message, at: new Date(deps.clock.now()).toISOString() };
-      await deps.store.recordError(integrationId, lastError);
+      if (options.breaks) await deps.store.setRegistration(integrationId, "error", lastError, lastError.at);
+      else await deps.store.recordError(integrationId, lastError);
       reported = lastError;
     },
     async clear(): Promise<void> {
-      if (!reported) return;
+      if (!reported && !options.isOurs) return;
       const shown = reported;
       reported = null;
       const integration = await deps.store.getIntegration(integrationId);
-      if (integration?.lastError?.code === shown.code && integration.lastError.message === shown.message) {
-        await deps.store.setRegistration(integrationId, integration.registration, null, new Date(deps.clock.now()).toISOString());
-      }
+      const last = integration?.lastError;
+      if (!integration || !last) return;
+      if (!(shown?.code === last.code && shown.message === last.message) && !options.isOurs?.(last)) return;
+      const registration = options.breaks && integration.registration === "error" ? "ok" : integration.registration;
+      await deps.store.setRegistration(integrationId, registration, null, new Date(deps.clock.now()).toISOString());
     },
   };
 }

@@ -1,5 +1,6 @@
+import { PlatformCallError } from "@patchbay/core";
 import type { Logger, OutboundContext, PlatformClient } from "@patchbay/core";
-import { splitForSlack, toSlackMarkdown } from "./slack-markdown.ts";
+import { splitForSlack, toSlackMarkdown, toSlackPlainText } from "./slack-markdown.ts";
 import { createSlackPartStreaming } from "./part-streaming.ts";
 import { readSlackRoute, requireSlackRoute } from "./route.ts";
 import { createSlackWebClient, slackCall } from "./web-client.ts";
@@ -13,15 +14,23 @@ export function createSlackClient(apiUrl: string, logger: Logger): PlatformClien
 
   const sendPart = async (context: OutboundContext, part: string) => {
     const route = requireSlackRoute(context.message.route);
-    const result = await slackCall("chat.postMessage", () =>
-      web(context).chat.postMessage({
-        channel: route.channel,
-        ...partBody(part),
-        unfurl_links: false,
-        ...(route.threadTs ? { thread_ts: route.threadTs } : {}),
-      }),
-    );
-    return { messageId: String(result.ts) };
+    const post = (body: { markdown_text: string } | { text: string; mrkdwn: false }) =>
+      slackCall("chat.postMessage", () =>
+        web(context).chat.postMessage({
+          channel: route.channel,
+          ...body,
+          unfurl_links: false,
+          ...(route.threadTs ? { thread_ts: route.threadTs } : {}),
+        }),
+      );
+    try {
+      return { messageId: String((await post(partBody(part))).ts) };
+    } catch (error) {
+      if (!refusedAsBlocks(error)) throw error;
+      // Slack turns markdown_text into blocks and has refused some below its documented limits: the words still go.
+      logger.warn("slack refused the answer's markdown, sending plain text", { integration_id: context.integration.id });
+      return { messageId: String((await post({ text: toSlackPlainText(part), mrkdwn: false })).ts) };
+    }
   };
 
   return {
@@ -46,4 +55,10 @@ export function createSlackClient(apiUrl: string, logger: Logger): PlatformClien
 
     streaming: createSlackPartStreaming({ web, post: sendPart, partBody, logger }),
   };
+}
+
+const BLOCK_REFUSALS = new Set(["msg_blocks_too_long", "invalid_blocks"]);
+
+function refusedAsBlocks(error: unknown): boolean {
+  return error instanceof PlatformCallError && BLOCK_REFUSALS.has(String(error.details.platform_error));
 }

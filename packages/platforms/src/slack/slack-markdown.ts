@@ -42,6 +42,14 @@ export function toSlackMarkdown(markdown: string): string {
   return out.join("\n");
 }
 
+/**
+ * A part as plain message `text` (with `mrkdwn: false`) for when Slack refuses its Markdown as blocks: the words as
+ * rendered, mentions defused, and `&`, `<`, `>` escaped as Slack requires in message text.
+ */
+export function toSlackPlainText(markdown: string): string {
+  return defuseMentions(markdownToPlainText(markdown)).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /** Splits a model's answer into parts that stay within {@link SLACK_PART_LIMIT} once made Slack Markdown. */
 export function splitForSlack(markdown: string, limit = SLACK_PART_LIMIT): string[] {
   return splitMarkdown(markdown, {

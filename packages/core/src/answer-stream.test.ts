@@ -343,6 +343,23 @@ describe("streamAnswer", () => {
     await result;
   });
 
+  test("an update the worker may no longer make (its lease was taken over) ends the stream before anything reaches the platform", async () => {
+    const platform = memoryPlatform();
+    const model = modelOutput();
+    const lost = new Error("lease lost");
+    const result = streamAnswer(model.deltas, {
+      ...options(platform),
+      beforeUpdate: async () => {
+        throw lost;
+      },
+    });
+    model.write("words");
+    await vi.advanceTimersByTimeAsync(FIRST);
+    model.write(" more");
+    await expect(result).rejects.toBe(lost);
+    expect(platform.calls).toEqual([]);
+  });
+
   test("a platform refusal mid-stream ends the stream with that error; a model failure ends it with the model's", async () => {
     const platform = memoryPlatform();
     const model = modelOutput();

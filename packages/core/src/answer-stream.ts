@@ -94,6 +94,8 @@ export interface StreamedAnswerOptions {
   posted: string[];
   /** Keeps a newly posted part's id before anything else is shown, so a redelivery edits it instead of posting again. */
   record(messageId: string): Promise<void>;
+  /** Asked before each update reaches the platform; throws to stop the stream (a worker overtaken while it stalled). */
+  beforeUpdate?: () => Promise<void>;
   /** Delay before the first update (tests and the bench may shorten it). */
   firstDelayMs?: number;
 }
@@ -119,6 +121,7 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
   let text = "";
 
   const update = async () => {
+    await options.beforeUpdate?.();
     const parts = client.split(capAnswer(text));
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;

@@ -189,6 +189,7 @@ export function createResponder(deps: ResponderDeps) {
                 context,
                 posted,
                 record: (messageId) => store.recordPartSent(ref, messageId, null),
+                beforeUpdate: () => lease.ensure(),
                 ...(deps.streamFirstUpdateMs !== undefined ? { firstDelayMs: deps.streamFirstUpdateMs } : {}),
               })
           : null;

@@ -23,5 +23,6 @@ export * from "./preview.ts";
 export * from "./idempotency.ts";
 export * from "./api-keys.ts";
 export * from "./clock.ts";
+export * from "./logger-fields.ts";
 export * from "./reconciler.ts";
 export * from "./metrics.ts";

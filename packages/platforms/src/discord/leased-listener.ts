@@ -1,3 +1,4 @@
+import { withLogFields } from "@patchbay/core";
 import type { Clock, GatewayResume, InboundPipeline, Ingested, Integration, LastError, Logger, PlatformCallError, Store, TokenVault } from "@patchbay/core";
 import { openGatewaySession } from "./gateway-session.ts";
 import type { GatewayDispatch, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
@@ -132,7 +133,7 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       apiUrl: options.apiUrl,
       token: secrets.bot_token,
       resume,
-      logger,
+      logger: withLogFields(logger, { integration_id: integration.id }),
       onDispatch: (dispatch) => forward(integration.id, dispatch),
       onFatal: (error) => fatal(integration.id, state, error),
     });

@@ -128,7 +128,7 @@ describe("the console at /console", () => {
     await page.getByLabel("Longest answer (tokens)").fill("300");
     await page.getByLabel("Stream answers").uncheck();
     await page.getByRole("button", { name: "Create replica" }).click();
-    await page.getByRole("heading", { level: 1, name: "Ada" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Ada", exact: true }).waitFor();
     replicaId = decodeURIComponent(new URL(page.url()).hash.split("/")[2]!);
     const stored = (await api(`/v1/replicas/${replicaId}`)).body;
     expect(stored).toMatchObject({ name: "Ada", instructions: "You are Ada, a test replica.", greeting: "Hi, I am Ada.", stream: false, temperature: 0.4, max_output_tokens: 300, model: "openai/gpt-test" });
@@ -259,9 +259,57 @@ describe("the console at /console", () => {
     expect((await api(`/v1/integrations/${integrationId}`)).body.bot_token).toBe(before);
   });
 
+  test("Slack: the scopes a token lacks are listed; once connected, the manifest carries this integration's webhook_url as its Request URL", async () => {
+    const team = h.slack.addWorkspace({ id: "T0CONSOLE", name: "Console team" });
+    const app = h.slack.addApp({ team_id: team.id, name: "Ada", scopes: ["chat:write", "app_mentions:read"] });
+    await page.goto(`${h.stack.url}/console#/replicas/${replicaId}/connect/slack`);
+    await page.getByRole("heading", { level: 1, name: "Connect a Slack bot to Ada" }).waitFor();
+    const manifest = JSON.parse(await page.getByLabel("App manifest", { exact: true }).inputValue());
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["app_mentions:read", "chat:write", "im:history", "channels:read", "groups:read"]));
+    await page.getByLabel("Socket Mode (npm start on a laptop, no public URL)").check();
+    expect(JSON.parse(await page.getByLabel("App manifest", { exact: true }).inputValue()).settings.socket_mode_enabled).toBe(true);
+    await page.getByLabel("App-level token").waitFor();
+    await page.getByLabel("Events to a public URL (Patchbay on AWS, or behind a tunnel)").check();
+
+    await page.getByLabel("Bot User OAuth Token").fill(app.token);
+    await page.getByLabel("Signing Secret").fill(app.signing_secret);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.locator("#bot-token-error").waitFor();
+    const refusal = page.locator(".notice.error");
+    expect(await refusal.locator("code.code").textContent()).toBe("INSUFFICIENT_PERMISSIONS");
+    expect(await refusal.locator("code.scope.missing").allTextContents()).toEqual(["im:history (missing)", "channels:read (missing)", "groups:read (missing)"]);
+    expect((await api("/v1/integrations?platform=slack")).body.total).toBe(0);
+
+    h.slack.setScopes(app.token, ["chat:write", "app_mentions:read", "im:history", "channels:read", "groups:read"]);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.getByRole("heading", { level: 2, name: "Slack app manifest" }).waitFor();
+    const integration = (await api("/v1/integrations?platform=slack")).body.data[0];
+    const connected = JSON.parse(await page.getByLabel("App manifest", { exact: true }).inputValue());
+    expect(connected.settings.event_subscriptions).toMatchObject({ request_url: integration.webhook_url, bot_events: expect.arrayContaining(["app_mention", "message.im"]) });
+    expect(connected.settings.socket_mode_enabled).toBe(false);
+    await screenshot(page, "integration-slack-desktop");
+    await page.getByRole("button", { name: "Delete integration" }).click();
+    await page.getByRole("button", { name: "Yes, delete integration" }).click();
+    await page.getByRole("heading", { level: 1, name: "Ada", exact: true }).waitFor();
+  });
+
+  test("Discord: the invite link is made from the application id, and the Message Content intent is explained", async () => {
+    await page.goto(`${h.stack.url}/console#/replicas/${replicaId}/connect/discord`);
+    await page.getByRole("heading", { level: 1, name: "Connect a Discord bot to Ada" }).waitFor();
+    await page.getByText("Message Content Intent").waitFor();
+    expect(await page.getByLabel("Invite link").count()).toBe(0);
+    await page.getByLabel("Application id").fill("123456789012345678");
+    const invite = await page.getByLabel("Invite link").inputValue();
+    expect(new URL(invite).searchParams.get("client_id")).toBe("123456789012345678");
+    expect(new URL(invite).searchParams.get("scope")).toBe("bot applications.commands");
+    await page.getByRole("link", { name: "Back to Ada" }).click();
+    await page.getByRole("heading", { level: 1, name: "Ada", exact: true }).waitFor();
+  });
+
   test("deleting a replica a bot still answers as is refused with a sentence naming the bot", async () => {
+    await page.goto(`${h.stack.url}/console#/integrations/${integrationId}`);
     await page.getByRole("link", { name: "its replica" }).click();
-    await page.getByRole("heading", { level: 1, name: "Ada" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Ada", exact: true }).waitFor();
     await page.getByRole("button", { name: "Delete replica" }).click();
     await page.getByRole("button", { name: "Yes, delete replica" }).click();
     const refusal = page.locator(".notice.error", { hasText: "cannot be deleted while a bot answers as it" });
@@ -274,7 +322,7 @@ describe("the console at /console", () => {
     await page.getByRole("link", { name: HOSTILE_BOT }).first().click();
     await page.getByRole("button", { name: "Delete integration" }).click();
     await page.getByRole("button", { name: "Yes, delete integration" }).click();
-    await page.getByRole("heading", { level: 1, name: "Ada" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Ada", exact: true }).waitFor();
     expect((await api(`/v1/integrations/${integrationId}`)).status).toBe(404);
     expect(h.telegram.webhookOf(TOKEN).url).toBe("");
   });

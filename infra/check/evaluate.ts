@@ -12,7 +12,8 @@ import type { Evaluation, Scenario } from "./report.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROCESS = fileURLToPath(new URL("./evaluation-process.ts", import.meta.url));
-const TIMEOUT_MS = 60_000;
+// Only a guard against a hung evaluation: on a loaded 2-core machine one takes well over a minute.
+const TIMEOUT_MS = 240_000;
 
 export interface EvaluateOptions {
   /** The directory holding sst.config.ts (a copy of the repository's, for the seeded-mistake test). */

@@ -19,6 +19,7 @@ export async function fetchFileCapped(url: string, options: { platform: Platform
   const name = platform.charAt(0).toUpperCase() + platform.slice(1);
   let response: Response;
   try {
+    // A redirect is refused, never followed: the credentials in the headers go to the platform's host alone.
     response = await fetch(url, { headers: options.headers ?? {}, redirect: "manual", signal: AbortSignal.timeout(FILE_TIMEOUT_MS) });
   } catch (error) {
     const kind = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "could not connect";

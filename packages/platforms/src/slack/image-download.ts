@@ -9,7 +9,7 @@ const NEEDS_FILES_READ = "Slack answered the picture's link with its sign-in pag
 
 /**
  * An image file by its url_private, with the bot token as Slack requires; the token goes only to Slack's
- * file server. Without files:read Slack answers a sign-in page (a 200 of HTML, or a redirect to it).
+ * file server. Without files:read Slack answers its sign-in page with a 200 of HTML.
  */
 export function slackImageDownload(apiUrl: string): NonNullable<PlatformClient["downloadImage"]> {
   const origins = [SLACK_FILES_ORIGIN, new URL(apiUrl).origin];
@@ -17,14 +17,7 @@ export function slackImageDownload(apiUrl: string): NonNullable<PlatformClient["
     if (!onOrigin(image.ref, origins)) {
       throw new PlatformCallError("PLATFORM_ERROR", "The picture's link is not on Slack's file server, so it was not downloaded.", { platform: "slack" });
     }
-    let file;
-    try {
-      file = await fetchFileCapped(image.ref, { platform: "slack", what: "picture", maxBytes, headers: { authorization: `Bearer ${context.secrets.bot_token}` } });
-    } catch (error) {
-      const status = error instanceof PlatformCallError ? Number(error.details.status) : 0;
-      if (status >= 300 && status < 400) throw new PlatformCallError("INSUFFICIENT_PERMISSIONS", NEEDS_FILES_READ, { platform: "slack" });
-      throw error;
-    }
+    const file = await fetchFileCapped(image.ref, { platform: "slack", what: "picture", maxBytes, headers: { authorization: `Bearer ${context.secrets.bot_token}` } });
     if (file.contentType === "text/html") throw new PlatformCallError("INSUFFICIENT_PERMISSIONS", NEEDS_FILES_READ, { platform: "slack" });
     return file.bytes;
   };

@@ -16,6 +16,12 @@ export interface DiscordGatewayOptions {
 }
 
 const RECHECK_MS = 30_000;
+/**
+ * After fatal closes in a row, the least wait before the next session, doubling from `recheckMs`: a reconcile
+ * may mark the integration repaired while Discord still refuses it, and each refused IDENTIFY counts against
+ * the application's 1000 a day (running out resets the bot's token).
+ */
+const MAX_FATAL_WAIT_MS = 3_600_000;
 
 /**
  * Discord's Gateway, for one integration: one session on the bot's token whose MESSAGE_* and INTERACTION_CREATE
@@ -32,6 +38,9 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
   const stopping = new AbortController();
   const { signal } = stopping;
   let session: GatewaySession | null = null;
+  /** Sessions in a row that could not be opened, and that Discord closed for good. */
+  let failures = 0;
+  let fatalStreak = 0;
   // A live session makes stale whatever fatal close was shown, this run's or an earlier one's.
   const problems = createProblemReporter(deps, id, { breaks: true, isOurs: isFatalCloseError });
 
@@ -54,7 +63,11 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
         if (!fresh) return; // deleted meanwhile: nothing to answer
         return pipeline.ingestBody(fresh, dispatch);
       },
-      onConnected: () => problems.clear().catch((error: unknown) => logger.warn("discord gateway error not cleared", { integration_id: id, code: codeOf(error) })),
+      onConnected: () => {
+        failures = 0;
+        fatalStreak = 0;
+        return problems.clear().catch((error: unknown) => logger.warn("discord gateway error not cleared", { integration_id: id, code: codeOf(error) }));
+      },
       onFatal: (error) => ended(error),
     });
     try {
@@ -64,18 +77,19 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
     }
   };
 
-  /** Waits until the integration is no longer `error` (or gone, or stop). */
-  const awaitFix = async () => {
+  /** Waits at least `leastMs`, then until the integration is no longer `error` (or gone, or stop). */
+  const awaitFix = async (leastMs: number) => {
+    let wait = leastMs;
     while (!signal.aborted) {
-      await pause(options.recheckMs ?? RECHECK_MS, signal);
+      await pause(wait, signal);
       if (signal.aborted) return;
       const fresh = await store.getIntegration(id).catch(() => "unreadable" as const);
       if (fresh !== "unreadable" && fresh?.registration !== "error") return;
+      wait = options.recheckMs ?? RECHECK_MS;
     }
   };
 
   const run = async () => {
-    let failures = 0;
     while (!signal.aborted) {
       const token = (await vault.get(id))?.bot_token;
       if (!token) return; // no secrets: the integration is being deleted
@@ -91,10 +105,10 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
         await pause(wait, signal);
         continue;
       }
-      failures = 0;
+      fatalStreak++;
       logger.warn("discord gateway stopped for good", { integration_id: id, code: why.code });
       await problems.report(why).catch((error: unknown) => logger.error("discord gateway error not recorded", { integration_id: id, code: codeOf(error) }));
-      await awaitFix();
+      await awaitFix(backoffMs({ initialMs: options.recheckMs ?? RECHECK_MS, maxMs: MAX_FATAL_WAIT_MS }, fatalStreak));
     }
   };
 

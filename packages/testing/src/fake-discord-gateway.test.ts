@@ -124,6 +124,14 @@ describe("the Gateway protocol", () => {
     expect(await big.closed()).toBe(4002);
   });
 
+  test("a client that stops heartbeating is closed with 4000 and its session stays resumable", async () => {
+    const client = await rawClient();
+    client.send(identify(plain.botToken, GUILDS));
+    const ready = await client.next((p) => p.t === "READY");
+    expect(await client.closed()).toBe(4000);
+    expect(discord.gateway.sessions(plain.id).find((s) => s.id === ready.d.session_id)).toMatchObject({ resumable: true });
+  });
+
   test("without Message Content a guild message arrives without its text unless it mentions the bot; without GUILD_MESSAGES not at all", async () => {
     const client = await rawClient();
     client.send(identify(plain.botToken, GUILDS | GUILD_MESSAGES));

@@ -212,6 +212,20 @@ describe("the console at /console", () => {
     expect(await log.locator(".event").count()).toBe(1);
     expect(await log.locator(".event .said").textContent()).toBe(HOSTILE_TEXT);
     await page.getByLabel("Outcome").selectOption("any");
+
+    // A model that refuses the key: the failure shows with its error, and the status above follows by itself.
+    h.openai.failNext({ kind: "error", status: 401, message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" });
+    expect((await h.telegram.deliver(TOKEN, update(privateChat, "are you there?"))).status).toBe(200);
+    const failed = log.locator('[data-outcome="failed"]', { hasText: "are you there?" });
+    await failed.waitFor({ timeout: 15_000 });
+    expect(await failed.locator(".why code").textContent()).toBe("MODEL_AUTH");
+    const status = page.locator("section[aria-labelledby=overview-title] .notice.error");
+    await status.waitFor();
+    expect(await status.locator("code.code").textContent()).toBe("MODEL_AUTH");
+    expect(await status.textContent()).toContain("pick another model on the replica");
+    await page.getByLabel("Outcome").selectOption("failed");
+    expect(await log.locator(".event").count()).toBe(1);
+    await page.getByLabel("Outcome").selectOption("any");
     expect(await injected(page)).toBe(0);
     expect(await pwned(page)).toBeNull();
   });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityEvent, Page } from "./api.ts";
 import { useApi } from "./app.tsx";
 import { ADVICE, reasonText } from "./errors.ts";
@@ -10,8 +10,11 @@ const PAGE_SIZE = 50;
 
 type Outcome = ActivityEvent["type"] | "any";
 
-/** The newest activity, refreshed by itself; older pages on request; filtered by outcome here, in the page. */
-export function ActivityLog({ integrationId }: { integrationId: string }) {
+/**
+ * The newest activity, refreshed by itself; older pages on request; filtered by outcome here, in the page.
+ * `onActivity` runs when the newest entry changes (a message arrived or was answered), for what depends on it.
+ */
+export function ActivityLog({ integrationId, onActivity }: { integrationId: string; onActivity(): void }) {
   const api = useApi();
   const path = `/v1/integrations/${encodeURIComponent(integrationId)}/events?limit=${PAGE_SIZE}`;
   const [latest, setLatest] = useState<ActivityEvent[] | null>(null);
@@ -19,6 +22,9 @@ export function ActivityLog({ integrationId }: { integrationId: string }) {
   const [firstCursor, setFirstCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [outcome, setOutcome] = useState<Outcome>("any");
+  const newest = useRef<string | null>(null);
+  const notify = useRef(onActivity);
+  notify.current = onActivity;
 
   useEffect(() => {
     let stopped = false;
@@ -27,6 +33,9 @@ export function ActivityLog({ integrationId }: { integrationId: string }) {
       try {
         const page = await api.get<Page<ActivityEvent>>(path);
         if (stopped) return;
+        const head = page.data[0] ? `${page.data[0].id}:${page.data[0].type}` : "";
+        if (newest.current !== null && head !== newest.current) notify.current();
+        newest.current = head;
         setLatest(page.data);
         setFirstCursor(page.next_cursor);
         setError(undefined);

@@ -62,7 +62,7 @@ export function IntegrationPage({ id }: { id: string }) {
         <IntegrationSettings integration={integration} onSave={save} />
         <ChannelsPanel integration={integration} onSaved={loaded.reload} />
       </div>
-      <ActivityLog integrationId={integration.id} />
+      <ActivityLog integrationId={integration.id} onActivity={() => void loaded.reload()} />
       <section aria-labelledby="manage-title" class="panel">
         <h2 id="manage-title">Pause, rotate, delete</h2>
         <PauseResume integration={integration} onSave={save} />

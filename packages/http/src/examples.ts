@@ -101,6 +101,17 @@ export const channelListExample = {
 export const channelsRequestExample = { channel_ids: ["-1001234567890"], sync_all: false };
 
 const events: ActivityEvent[] = [
+  {
+    id: "tg:-1001234567890:5015",
+    type: "replied",
+    at: LATER,
+    chatId: "-1001234567890",
+    userId: "99887766",
+    text: "@acme_support_bot is this the right cable?",
+    latencyMs: 2630,
+    messageIds: ["5016"],
+    images: { received: 1, passed: 1, notPassed: [] },
+  },
   { id: "tg:-1001234567890:5013", type: "replied", at: LATER, chatId: "-1001234567890", userId: "99887766", text: "@acme_support_bot do you ship to Norway?", latencyMs: 1840, messageIds: ["5014"] },
   { id: "tg:-1001234567890:5012", type: "ignored", at: AT, chatId: "-1001234567890", userId: "99887766", text: "thanks all", reason: "not_addressed" },
 ];

@@ -78,6 +78,21 @@ describe("Discord through the Gateway (npm start)", () => {
     expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body.valid).toBe(true);
   });
 
+  test("an Interactions Endpoint URL set in the portal takes /ask off the Gateway: validate says so and the reconciler clears it", async () => {
+    const c = await connect();
+    const set = await fetch(`${h.discord.url}/applications/@me`, {
+      method: "PATCH",
+      headers: { authorization: `Bot ${c.app.botToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ interactions_endpoint_url: c.body.webhook_url }),
+    });
+    expect(set.status).toBe(200);
+    const drift = await h.api("POST", `/v1/integrations/${c.integrationId}/validate`);
+    expect(drift.body).toMatchObject({ valid: false, error: { code: "PLATFORM_ERROR", message: expect.stringMatching(/instead of over the Gateway/) } });
+    await h.stack.reconcile();
+    expect(h.discord.application(c.app.id).interactionsEndpointUrl ?? "").toBe("");
+    expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body.valid).toBe(true);
+  });
+
   test("a mention in an allowed channel is answered once, as a reply that pings no one, with typing and a nonce", async () => {
     const c = await connect({ channel_ids: [] });
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { channel_ids: [c.general] });

@@ -3,11 +3,14 @@
  * stack that `npm start` runs, with the fake Telegram, Slack, Discord and OpenAI on loopback: a person signs in,
  * creates and previews a replica, connects a bot, watches its activity and changes it, by keyboard and on a phone.
  */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { CONSOLE_CSP } from "@patchbay/http";
 import { launchChromium, screenshot, unlabelledControls } from "./browser.ts";
 import { ALICE_KEY, BOB_KEY, startHarness } from "./harness.ts";
+import { eventually, freePort, tempDataDir } from "./helpers.ts";
 import type { Harness } from "./harness.ts";
 
 /** Strings that would run or render as markup if any reached innerHTML. */
@@ -428,6 +431,34 @@ describe("the console at /console", () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.reload();
     await page.getByLabel("API key").waitFor();
+  });
+
+  test("npm start itself prints the console's URL and serves it; its generated key signs in", async () => {
+    const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: String(await freePort()), DATA_DIR: await tempDataDir(), API_KEYS: "", TELEGRAM_API_URL: h.telegram.url },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const [, url] = await eventually(() => /Web console: (http:\S+)/.exec(output) ?? undefined, 20_000);
+      const [, key] = await eventually(() => /Generated an API key for owner "local" \(shown once, keep it\): (pb_\S+)/.exec(output) ?? undefined, 20_000);
+      const started = await openPage();
+      try {
+        await started.page.goto(url!);
+        await started.page.getByLabel("API key").fill(key!);
+        await started.page.getByRole("button", { name: "Sign in" }).click();
+        await started.page.getByText("No replica yet.").waitFor();
+      } finally {
+        await started.context.close();
+      }
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
   });
 
   test("the browser reported no CSP violation and no script error along the way", () => {

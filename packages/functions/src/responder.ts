@@ -33,6 +33,7 @@ export const handler = async (event: SQSEvent, context: Pick<Context, "getRemain
   const keepInWork = () => setVisibility([...inWork], IN_FLIGHT_VISIBILITY_MS).catch(() => undefined);
   await keepInWork();
   const heartbeat = setInterval(keepInWork, HEARTBEAT_MS);
+  let startedAny = false;
   try {
     return await processBatch(event.Records, {
       handle: async (record) => {
@@ -47,7 +48,12 @@ export const handler = async (event: SQSEvent, context: Pick<Context, "getRemain
         // Only a failed hand-over to the dead-letter queue gets here giving up: SQS's own redrive takes it next.
         return setVisibility([record.receiptHandle], step.deadLetter ? 0 : step.delayMs);
       },
-      canStart: () => context.getRemainingTimeInMillis() > WORST_CASE_ATTEMPT_MS,
+      canStart: () => {
+        // One record starts whatever is left, so a time limit set below an attempt still makes progress.
+        const go = context.getRemainingTimeInMillis() > WORST_CASE_ATTEMPT_MS || !startedAny;
+        startedAny ||= go;
+        return go;
+      },
       handBack: async (untried) => {
         untried.flat().forEach((record) => inWork.delete(record.receiptHandle));
         return handBack(untried);

@@ -230,6 +230,21 @@ describe("Lambda handlers on real-shaped events", () => {
     expect(keys.filter((k: string) => ["u4002", "u4003", "u4004"].includes(k))).toEqual([]);
   });
 
+  test("responder: an invocation that never has an attempt's time left (a time limit set too low) still answers one record", async () => {
+    const parsed = JSON.parse(sqs.sent[0]!.MessageBody!);
+    const body = (key: string) => JSON.stringify({ ...parsed, message: { ...parsed.message, key, text: key } });
+    const answered = telegram.sentMessages(token).length;
+    const batch = await responder(
+      sqsEvent([
+        { id: "s1", body: body("u6001"), groupId: "g-3" },
+        { id: "s2", body: body("u6002"), groupId: "g-3" },
+      ]),
+      { getRemainingTimeInMillis: () => WORST_CASE_ATTEMPT_MS - 1 },
+    );
+    expect(telegram.sentMessages(token).slice(answered).map((m) => m.text)).toEqual(["[echo — development model, no AI] u6001"]);
+    expect(batch.batchItemFailures).toEqual([{ itemIdentifier: "s2" }]);
+  });
+
   test("responder: the last attempt is Patchbay's own count, not SQS's receives; a message SQS would dead-letter untried goes on as a copy", async () => {
     const parsed = JSON.parse(sqs.sent[0]!.MessageBody!);
     const body = JSON.stringify({ ...parsed, message: { ...parsed.message, key: "u5001", text: "fifth receive, first try" } });

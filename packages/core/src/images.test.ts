@@ -62,7 +62,7 @@ describe("which pictures reach the model", () => {
 
   test("types no provider reads are left out: declared (never downloaded) or found in the bytes", async () => {
     const source = downloads({ pdf: PDF });
-    const gathered = await gatherImages([image({ ref: "heic", name: "IMG_1.HEIC", mediaType: "image/heic" }), image({ ref: "pdf", mediaType: null })], {
+    const gathered = await gatherImages([image({ ref: "heic", name: "IMG_1.HEIC", mediaType: "image/heic" }), image({ ref: "pdf", mediaType: "image/png" })], {
       acceptsImages: true,
       download: source.download,
     });

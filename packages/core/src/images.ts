@@ -64,7 +64,8 @@ async function gatherOne(image: InboundImage, index: number, source: ImageSource
     return leftOut("download_failed", error instanceof PatchbayError ? error.message : "The picture could not be downloaded.");
   }
   const mediaType = sniffImageType(bytes);
-  if (!mediaType) return unsupported(image, image.mediaType);
+  // Whatever the platform declared, the bytes are not a picture a model reads.
+  if (!mediaType) return unsupported(image, null);
   return { mediaType, data: bytes };
 }
 

@@ -22,9 +22,10 @@ const receivedAt = (body: unknown): string => {
   const id = (body as { id?: unknown; op?: unknown } | null)?.op === undefined ? (body as { id?: unknown } | null)?.id : undefined;
   return typeof id === "string" && /^[0-9]{15,20}$/.test(id) ? new Date(snowflakeTime(id) + 1000).toISOString() : RECEIVED_AT;
 };
-/** The recorded interactions come from several servers: each is parsed for an integration in its own. */
+/** The recorded bodies come from several servers: each is parsed for an integration in its own. */
 const inItsGuild = (body: unknown): Integration => {
-  const guild = (body as { op?: unknown; guild_id?: unknown } | null)?.op === undefined ? (body as { guild_id?: unknown } | null)?.guild_id : undefined;
+  const value = body as { op?: unknown; guild_id?: unknown; d?: { guild_id?: unknown } } | null;
+  const guild = value?.op === undefined ? value?.guild_id : value?.d?.guild_id;
   return typeof guild === "string" ? { ...integration, guildId: guild } : integration;
 };
 const parse = (body: unknown, on: Integration = inItsGuild(body)): DiscordEvent => driver.parse(body, on, receivedAt(body));
@@ -364,6 +365,14 @@ describe("acknowledge: each interaction gets the response type Discord accepts f
     expect(await answer(elsewhere)).toEqual({ status: 200, body: { type: 4, data: { flags: 64, content: "This assistant does not answer in this server." } } });
     // A direct message has no server to compare.
     expect(messageOf(fixture("command-dm")).message.isDirect).toBe(true);
+  });
+
+  test("a Gateway message from another server the bot is in is not answered: guild_not_allowed", () => {
+    const mention = discordFixture("gateway-mention") as { d: { id: string; guild_id: string } };
+    const elsewhere = unsupportedOf(parse(mention, { ...integration, guildId: "772904309264089089" }));
+    expect(elsewhere).toMatchObject({ reason: "guild_not_allowed", detail: `guild_id ${mention.d.guild_id}: this integration answers in guild 772904309264089089 only`, logged: { key: `m${mention.d.id}` } });
+    expect(outcome(elsewhere)).toBe("guild_not_allowed");
+    expect(outcome(messageOf(fixture("gateway-dm")))).toBe("answered");
   });
 
   test("another command or an unreadable one → ephemeral; autocomplete → 8 with no choices; a component → 6", async () => {

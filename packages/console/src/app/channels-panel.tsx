@@ -3,6 +3,7 @@ import type { Channel, Integration } from "./api.ts";
 import { useApi } from "./app.tsx";
 import { CheckField, ErrorNotice } from "./ui.tsx";
 import { useLoad } from "./use-load.ts";
+import { useSubmit } from "./use-submit.ts";
 
 /** Which group chats and channels the bot answers in; direct messages are never filtered. */
 export function ChannelsPanel({ integration, onSaved }: { integration: Integration; onSaved(): Promise<void> }) {
@@ -10,8 +11,6 @@ export function ChannelsPanel({ integration, onSaved }: { integration: Integrati
   const path = `/v1/integrations/${encodeURIComponent(integration.id)}/channels`;
   const channels = useLoad(() => api.get<{ data: Channel[] }>(path), `${path}@${integration.updated_at}`);
   const [choice, setChoice] = useState<{ all: boolean; ids: Set<string> } | null>(null);
-  const [error, setError] = useState<unknown>(undefined);
-  const [saved, setSaved] = useState("");
   const list = channels.data?.data ?? [];
   const current = choice ?? { all: integration.channel_ids.length === 0, ids: new Set(integration.channel_ids) };
   const toggle = (id: string, on: boolean) => {
@@ -20,19 +19,12 @@ export function ChannelsPanel({ integration, onSaved }: { integration: Integrati
     else ids.delete(id);
     setChoice({ all: false, ids });
   };
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    setSaved("");
-    try {
-      await api.put(path, current.all ? { sync_all: true } : { channel_ids: [...current.ids] });
-      setChoice(null);
-      setSaved("Saved.");
-      await onSaved();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { submit, error, done } = useSubmit(async () => {
+    await api.put(path, current.all ? { sync_all: true } : { channel_ids: [...current.ids] });
+    setChoice(null);
+    await onSaved();
+    return "Saved.";
+  });
   return (
     <section aria-labelledby="channels-title" class="panel">
       <h2 id="channels-title">Channels</h2>
@@ -61,7 +53,7 @@ export function ChannelsPanel({ integration, onSaved }: { integration: Integrati
           <button type="submit" disabled={!current.all && current.ids.size === 0}>
             Save channels
           </button>
-          <span role="status">{saved}</span>
+          <span role="status">{done}</span>
         </div>
       </form>
     </section>

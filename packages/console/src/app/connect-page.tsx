@@ -3,7 +3,6 @@ import type { Platform } from "@patchbay/core";
 import { inviteUrl } from "@patchbay/platforms/setup";
 import type { Integration, Replica } from "./api.ts";
 import { useApi } from "./app.tsx";
-import { fieldErrors } from "./errors.ts";
 import { carryWarnings } from "./flash.ts";
 import { platformLabel } from "./integration-list.tsx";
 import { href, navigate } from "./route.ts";
@@ -12,6 +11,7 @@ import type { Scope } from "./scope-field.tsx";
 import { slackManifest } from "./slack-manifest.ts";
 import { CheckField, CopyBox, ErrorNotice, Field, PageTitle, describedBy } from "./ui.tsx";
 import { useLoad } from "./use-load.ts";
+import { useSubmit } from "./use-submit.ts";
 
 /** Every field any platform's form has, as typed; each platform sends its own. */
 interface Draft {
@@ -63,24 +63,12 @@ export function ConnectPage({ replicaId, platform }: { replicaId: string; platfo
   const api = useApi();
   const replica = useLoad(() => api.get<Replica>(`/v1/replicas/${encodeURIComponent(replicaId)}`), replicaId);
   const [draft, setDraft] = useState(EMPTY);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const fields = fieldErrors(error);
   const text = (field: keyof Draft) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => setDraft({ ...draft, [field]: e.currentTarget.value });
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await api.post<Integration>(`/v1/replicas/${encodeURIComponent(replicaId)}/integrations/${platform}`, bodyOf(platform, draft));
-      carryWarnings(created.id, created.warnings ?? []);
-      navigate(href.integration(created.id));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error, fields } = useSubmit(async () => {
+    const created = await api.post<Integration>(`/v1/replicas/${encodeURIComponent(replicaId)}/integrations/${platform}`, bodyOf(platform, draft));
+    carryWarnings(created.id, created.warnings ?? []);
+    navigate(href.integration(created.id));
+  });
   const name = replica.data?.name ?? "your replica";
   const input = (id: string, field: keyof Draft, error: string | undefined, extra: Record<string, unknown> = {}) => (
     <input {...describedBy(id, error)} value={draft[field] as string} onInput={text(field)} spellcheck={false} autoComplete="off" {...extra} />

@@ -11,6 +11,7 @@ import { href, navigate } from "./route.ts";
 import { slackManifest } from "./slack-manifest.ts";
 import { ConfirmButton, CopyBox, ErrorNotice, PageTitle, StatusBadge, Time } from "./ui.tsx";
 import { useLoad } from "./use-load.ts";
+import { useSubmit } from "./use-submit.ts";
 
 const DELIVERY: Record<Integration["delivery"], string> = {
   webhook: "the platform calls the webhook URL",
@@ -239,18 +240,10 @@ function SlackManifestPanel({ integration }: { integration: Integration }) {
 }
 
 function PauseResume({ integration, onSave }: { integration: Integration; onSave(patch: Record<string, unknown>): Promise<void> }) {
-  const [error, setError] = useState<unknown>(undefined);
-  const toggle = async () => {
-    setError(undefined);
-    try {
-      await onSave({ active: !integration.active });
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { submit: toggle, error } = useSubmit(() => onSave({ active: !integration.active }));
   return (
     <div class="action">
-      <button type="button" onClick={toggle}>
+      <button type="button" onClick={() => toggle()}>
         {integration.active ? "Pause" : "Resume"}
       </button>
       <span class="hint">{integration.active ? "While paused, the bot answers nothing; messages are still logged." : "The bot is paused: messages are logged, not answered."}</span>
@@ -260,16 +253,10 @@ function PauseResume({ integration, onSave }: { integration: Integration; onSave
 }
 
 function DeleteIntegration({ api, integration }: { api: Api; integration: Integration }) {
-  const [error, setError] = useState<unknown>(undefined);
-  const remove = async () => {
-    setError(undefined);
-    try {
-      await api.delete(`/v1/integrations/${encodeURIComponent(integration.id)}`);
-      navigate(href.replica(integration.replica_id));
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { submit: remove, error } = useSubmit(async () => {
+    await api.delete(`/v1/integrations/${encodeURIComponent(integration.id)}`);
+    navigate(href.replica(integration.replica_id));
+  });
   return (
     <div class="action">
       <ConfirmButton

@@ -1,10 +1,10 @@
 import { useState } from "preact/hooks";
 import type { Integration, Page, Replica } from "./api.ts";
 import { useApi } from "./app.tsx";
-import { fieldErrors } from "./errors.ts";
 import { ScopeField } from "./scope-field.tsx";
 import { CheckField, ErrorNotice, Field, describedBy } from "./ui.tsx";
 import { useLoad } from "./use-load.ts";
+import { useSubmit } from "./use-submit.ts";
 
 type Save = (patch: Record<string, unknown>) => Promise<void>;
 
@@ -29,20 +29,10 @@ export function IntegrationSettings({ integration, onSave }: { integration: Inte
     welcome_message: integration.welcome_message ?? "",
     thread_auto_create: integration.thread_auto_create,
   });
-  const [error, setError] = useState<unknown>(undefined);
-  const [saved, setSaved] = useState("");
-  const fields = fieldErrors(error);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    setSaved("");
-    try {
-      await onSave(changes(integration, draft));
-      setSaved("Saved.");
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { submit, error, done, fields } = useSubmit(async () => {
+    await onSave(changes(integration, draft));
+    return "Saved.";
+  });
   return (
     <section aria-labelledby="rules-title" class="panel">
       <h2 id="rules-title">Settings</h2>
@@ -79,7 +69,7 @@ export function IntegrationSettings({ integration, onSave }: { integration: Inte
           <button type="submit" class="primary">
             Save settings
           </button>
-          <span role="status">{saved}</span>
+          <span role="status">{done}</span>
         </div>
       </form>
     </section>
@@ -102,21 +92,11 @@ function changes(integration: Integration, draft: Draft): Record<string, unknown
 /** A new token is checked with the platform before it replaces the old one; a refusal keeps the old. */
 export function TokenRotation({ integration, onSave }: { integration: Integration; onSave: Save }) {
   const [token, setToken] = useState("");
-  const [error, setError] = useState<unknown>(undefined);
-  const [saved, setSaved] = useState("");
-  const fields = fieldErrors(error);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    setSaved("");
-    try {
-      await onSave({ bot_token: token.trim() });
-      setToken("");
-      setSaved("Rotated: the new token is in use.");
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { submit, error, done, fields } = useSubmit(async () => {
+    await onSave({ bot_token: token.trim() });
+    setToken("");
+    return "Rotated: the new token is in use.";
+  });
   return (
     <form method="post" noValidate onSubmit={submit} aria-label="Rotate the bot token" class="action">
       <Field id="rotate-token" label="New bot token" error={fields.bot_token} hint={`Replaces the current one (${integration.bot_token}) once the platform accepts it.`}>
@@ -127,7 +107,7 @@ export function TokenRotation({ integration, onSave }: { integration: Integratio
         <button type="submit" disabled={token.trim() === ""}>
           Rotate token
         </button>
-        <span role="status">{saved}</span>
+        <span role="status">{done}</span>
       </div>
     </form>
   );

@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
 import type { PreviewResult } from "./api.ts";
 import { useApi } from "./app.tsx";
-import { fieldErrors } from "./errors.ts";
 import { ErrorNotice, Field, describedBy } from "./ui.tsx";
+import { useSubmit } from "./use-submit.ts";
 
 interface Turn {
   role: "user" | "assistant";
@@ -15,24 +15,12 @@ export function PreviewBox({ replicaId }: { replicaId: string }) {
   const api = useApi();
   const [text, setText] = useState("");
   const [turns, setTurns] = useState<Turn[]>([]);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const ask = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const history = turns.map(({ role, content }) => ({ role, content }));
-      const result = await api.post<PreviewResult>(`/v1/replicas/${encodeURIComponent(replicaId)}/preview`, { text, history });
-      setTurns([...turns, { role: "user", content: text }, { role: "assistant", content: result.answer, note: `${result.model} · ${result.latency_ms} ms` }]);
-      setText("");
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const fields = fieldErrors(error);
+  const { submit: ask, busy, error, fields } = useSubmit(async () => {
+    const history = turns.map(({ role, content }) => ({ role, content }));
+    const result = await api.post<PreviewResult>(`/v1/replicas/${encodeURIComponent(replicaId)}/preview`, { text, history });
+    setTurns([...turns, { role: "user", content: text }, { role: "assistant", content: result.answer, note: `${result.model} · ${result.latency_ms} ms` }]);
+    setText("");
+  });
   return (
     <section aria-labelledby="preview-title" class="panel">
       <h2 id="preview-title">Preview</h2>

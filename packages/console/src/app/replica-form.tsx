@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { Replica } from "./api.ts";
-import { fieldErrors } from "./errors.ts";
 import { CheckField, ErrorNotice, Field, describedBy } from "./ui.tsx";
+import { useSubmit } from "./use-submit.ts";
 
 /** The replica as the form holds it: numbers and optional texts as typed, empty meaning "the default". */
 interface Draft {
@@ -40,25 +40,11 @@ function bodyOf(draft: Draft, isNew: boolean) {
 
 export function ReplicaForm({ replica, onSave }: { replica: Replica | null; onSave(body: ReturnType<typeof bodyOf>): Promise<void> }) {
   const [draft, setDraft] = useState(() => draftOf(replica));
-  const [error, setError] = useState<unknown>(undefined);
-  const [saved, setSaved] = useState("");
-  const [busy, setBusy] = useState(false);
   const set = (field: keyof Draft) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => setDraft({ ...draft, [field]: e.currentTarget.value });
-  const fields = fieldErrors(error);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setSaved("");
-    try {
-      await onSave(bodyOf(draft, replica === null));
-      setSaved(replica ? "Saved: the next answer uses these settings." : "");
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, done, error, fields } = useSubmit(async () => {
+    await onSave(bodyOf(draft, replica === null));
+    return replica ? "Saved: the next answer uses these settings." : "";
+  });
   return (
     <form method="post" noValidate onSubmit={submit} aria-label={replica ? "Replica settings" : "New replica"}>
       <Field id="replica-name" label="Name" error={fields.name} hint="How you and the bots' users know it.">
@@ -92,7 +78,7 @@ export function ReplicaForm({ replica, onSave }: { replica: Replica | null; onSa
         <button type="submit" class="primary" disabled={busy}>
           {replica ? "Save" : "Create replica"}
         </button>
-        <span role="status">{saved}</span>
+        <span role="status">{done}</span>
       </div>
     </form>
   );

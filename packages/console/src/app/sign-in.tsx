@@ -1,26 +1,16 @@
 import { useState } from "preact/hooks";
 import { ApiError, createApi } from "./api.ts";
 import { ErrorNotice, Field, PageTitle, describedBy } from "./ui.tsx";
+import { useSubmit } from "./use-submit.ts";
 
 /** Checks the key with one cheap call before keeping it. */
 export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn(key: string): void }) {
   const [key, setKey] = useState("");
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const { submit, busy, error } = useSubmit(async () => {
     const trimmed = key.trim();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await createApi(trimmed, () => undefined).get("/v1/replicas?limit=1");
-      onSignedIn(trimmed);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await createApi(trimmed, () => undefined).get("/v1/replicas?limit=1");
+    onSignedIn(trimmed);
+  });
   const refused = error instanceof ApiError && error.status === 401;
   const fieldError = refused ? "This key is not accepted: check that it was copied whole (pb_…), or create one with npm run keys." : undefined;
   return (

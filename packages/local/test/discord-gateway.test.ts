@@ -112,6 +112,15 @@ describe("Discord through the Gateway (npm start)", () => {
     expect(botMessages(c, c.general)).toHaveLength(1);
   });
 
+  test("a mention of the bot's managed role addresses it too, and is taken out of the text", async () => {
+    const c = await connect();
+    const role = h.discord.botRole(c.guild.id, c.app.id);
+    expect(c.body.bot.role_id).toBe(role);
+    h.discord.sendMessage(c.general, { content: `<@&${role}> what about roles?` });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    expect(botMessages(c, c.general)[0]!.content).toBe("Answer to: what about roles?");
+  });
+
   test("another channel, a bot's message and an unaddressed message (scope mentions) are ignored with their reasons", async () => {
     const c = await connect({ channel_ids: [] });
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { channel_ids: [c.general] });

@@ -345,6 +345,8 @@ export interface FakeDiscord {
   gateway: FakeDiscordGateway;
   /** Current guild commands of an application. */
   commands(appId: Snowflake, guildId: Snowflake): DiscordApplicationCommand[];
+  /** The managed role Discord gives an application's bot in a guild it is a member of (`<@&id>` mentions it). */
+  botRole(guildId: Snowflake, appId: Snowflake): Snowflake;
   /** Build (and remember) an interaction like Discord sends it. */
   createInteraction(appId: Snowflake, init: InteractionInit): DiscordInteraction;
   /** Acknowledge an interaction as if the app had answered in time (default `{type: 5}`), bypassing the deadline. */
@@ -692,6 +694,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   users.set(defaultUser.id, defaultUser);
   /** DM channel id → the application whose bot is in it. */
   const dmApps = new Map<Snowflake, Snowflake>();
+  /** `${guildId}:${appId}` → the bot's managed role in that guild. */
+  const botRoles = new Map<string, Snowflake>();
   const gateway = await startFakeDiscordGateway(
     {
       appByToken: (token) => {
@@ -846,8 +850,36 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     };
   }
 
+  function botRole(guildId: Snowflake, appId: Snowflake): Snowflake {
+    const key = `${guildId}:${appId}`;
+    const known = botRoles.get(key) ?? snowflake();
+    botRoles.set(key, known);
+    return known;
+  }
+
+  /** The role Discord creates for a bot when it joins a guild (permissions.mdx "Role Tags": `tags.bot_id`). */
+  function managedRole(guild: GuildState, app: AppState, position: number): Record<string, unknown> {
+    return {
+      id: botRole(guild.id, app.id),
+      name: app.botUser.username,
+      description: null,
+      permissions: DEFAULT_APP_PERMISSIONS,
+      position,
+      color: 0,
+      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false,
+      managed: true,
+      mentionable: false,
+      icon: null,
+      unicode_emoji: null,
+      flags: 0,
+      tags: { bot_id: app.botId },
+    };
+  }
+
   function guildObject(guild: GuildState): Record<string, unknown> {
     const systemChannel = guild.channelIds.map((c) => channels.get(c)).find((c) => c?.type === 0);
+    const members = [...guild.members].flatMap((appId) => (apps.has(appId) ? [apps.get(appId) as AppState] : []));
     return {
       id: guild.id,
       name: guild.name,
@@ -879,6 +911,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           unicode_emoji: null,
           flags: 0,
         },
+        ...members.map((app, i) => managedRole(guild, app, i + 1)),
       ],
       emojis: [],
       features: [],
@@ -2398,6 +2431,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     commands(appId, guildId) {
       return clone(guilds.get(guildId)?.commands.get(appId) ?? []);
     },
+    botRole,
     createInteraction,
     acknowledgeInteraction,
     deliverInteraction,

@@ -17,6 +17,8 @@ interface Application {
 interface Guild {
   id: string;
   name: string;
+  /** A bot's managed role carries `tags.bot_id` (permissions.mdx "Role Tags"). */
+  roles?: { id: string; tags?: { bot_id?: string } }[];
 }
 
 interface Channel {
@@ -85,12 +87,15 @@ export function createDiscordConnector(rest: DiscordRest): PlatformConnector {
       const app = await application(botToken);
       const found = await guild(botToken, guildId, app.id);
       const channels = await textChannels(botToken, guildId);
+      // A mention of the bot's managed role addresses it too (parse-message.ts).
+      const roleId = found.roles?.find((role) => role.tags?.bot_id === (app.bot?.id ?? app.id))?.id;
       return {
         bot: {
           id: app.id,
           username: app.bot?.username ?? app.name,
           bot_user_id: app.bot?.id ?? null,
           public_key: app.verify_key,
+          ...(roleId ? { role_id: roleId } : {}),
         },
         secrets: { bot_token: botToken },
         fields: { guildId: found.id, guildName: found.name, channels: channels.map(({ id, name }): ChannelRef => ({ id, name })) },

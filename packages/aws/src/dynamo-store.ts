@@ -248,7 +248,8 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       await markDone(ref, done, { set: "partsSent = partsSent + :one, messageIds = list_append(messageIds, :id), ", values: { ":one": 1, ":id": [messageId] } });
     },
 
-    recordAnswered: (ref, done) => markDone(ref, done, { set: "", values: {} }),
+    recordAnswered: (ref, done, messageIds) =>
+      markDone(ref, done, { set: "partsSent = :count, messageIds = :ids, ", values: { ":count": messageIds.length, ":ids": messageIds } }),
 
     renewLease: (ref, until) => setLease(ref, until),
 

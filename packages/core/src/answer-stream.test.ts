@@ -84,6 +84,10 @@ function memoryPlatform(options: { drafts?: boolean; limit?: number } = {}) {
       failing();
       messages.set(messageId, part);
     },
+    async removePart(_context, messageId, index) {
+      calls.push(`remove#${index}`);
+      messages.delete(messageId);
+    },
   };
   const client: PlatformClient = {
     startTyping: () => () => undefined,

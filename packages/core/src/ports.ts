@@ -170,8 +170,11 @@ export interface DeliveryStore {
   saveAnswer(ref: LeasedRef, answer: string): Promise<void>;
   /** Records a sent part; the last one also marks the message done, with its answer and latency. LeaseLostError when not the holder. */
   recordPartSent(ref: LeasedRef, messageId: string, done: { latencyMs: number; answer: string } | null): Promise<void>;
-  /** Marks the message done when its last part was posted earlier (a streamed answer, then edited to its final text); LeaseLostError when not the holder. */
-  recordAnswered(ref: LeasedRef, done: { latencyMs: number; answer: string }): Promise<void>;
+  /**
+   * Marks the message done when its last part was posted earlier (a streamed answer, then edited to its final
+   * text), with the ids of the messages that hold the answer now; LeaseLostError when not the holder.
+   */
+  recordAnswered(ref: LeasedRef, done: { latencyMs: number; answer: string }, messageIds: string[]): Promise<void>;
   /** Extends the lease of a message still being answered (a heartbeat while the model works); false when this claim no longer holds it. */
   renewLease(ref: LeasedRef, until: number): Promise<boolean>;
   /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once (no-op unless this claim holds it). */
@@ -393,6 +396,11 @@ export interface PartStreaming {
    * `sendPart`). The same text again is no error. Throws PlatformCallError.
    */
   editPart(context: OutboundContext, messageId: string, part: string, index: number, final: boolean): Promise<void>;
+  /**
+   * Deletes a posted part the finished answer no longer needs (a redelivered answer, asked again, came out
+   * shorter than the parts an earlier attempt had posted). One already gone is no error. Throws PlatformCallError.
+   */
+  removePart(context: OutboundContext, messageId: string, index: number): Promise<void>;
 }
 
 export interface ConnectRequest {

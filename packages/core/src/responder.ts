@@ -208,6 +208,14 @@ export function createResponder(deps: ResponderDeps) {
     if (claim.answer === null && (parts.length > 1 || posted.length > 0)) await store.saveAnswer(ref, text);
     const budget = { waitedMs: 0 };
     const latencyMs = () => clock.now() - Date.parse(job.receivedAt);
+    // Parts an earlier attempt streamed beyond this answer's end go first, so a redelivery never leaves one behind.
+    if (streaming && posted.length > parts.length) {
+      await lease.ensure();
+      for (const [index, messageId] of posted.entries()) {
+        if (index >= parts.length) await withRateLimits(context, budget, () => streaming.removePart(context, messageId, index));
+      }
+      posted.length = parts.length;
+    }
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
       // A worker overtaken while it stalled sends nothing more: the message is the other worker's now.
@@ -217,15 +225,12 @@ export function createResponder(deps: ResponderDeps) {
         if (streaming && finalized.get(index) !== part) {
           await withRateLimits(context, budget, () => streaming.editPart(context, posted[index]!, part, index, true));
         }
-        if (last) await store.recordAnswered(ref, { latencyMs: latencyMs(), answer: text });
+        if (last) await store.recordAnswered(ref, { latencyMs: latencyMs(), answer: text }, posted);
         continue;
       }
       const sent: SentPart = await withRateLimits(context, budget, () => client.sendPart(context, part, index));
       posted.push(sent.messageId);
       await store.recordPartSent(ref, sent.messageId, last ? { latencyMs: latencyMs(), answer: text } : null);
-    }
-    if (posted.length > parts.length) {
-      logger.warn("streamed answer ended shorter than the parts already posted", { integration_id: integration.id, posted: posted.length, parts: parts.length });
     }
     await store.recordReply(integration.id, new Date(clock.now()).toISOString());
     await finish(client, context, posted);

@@ -233,6 +233,38 @@ describe("Discord", () => {
     return { app, guild, general: guild.channels[0]!.id, integrationId: answer.body.id as string };
   }
 
+  test("an answer streamed into two messages, redelivered after the model failed, that comes out shorter keeps the first message and deletes the second", async () => {
+    const c = await connect();
+    // Over Discord's 2000 characters by the time the stream is held: two messages on screen.
+    const long = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
+    let asked = 0;
+    h.openai.reply(() => (++asked === 1 ? long : "Short **second** answer."));
+    const hold = h.openai.holdNextStream(300);
+    h.openai.failNext({ kind: "stream_error", afterChunks: 305 });
+    try {
+      const interaction = h.discord.createInteraction(c.app.id, { data: slashCommand("long please"), guild_id: c.guild.id, channel_id: c.general });
+      await h.discord.deliverInteraction(c.app.id, interaction);
+      await hold.reached;
+      const entries = () => h.discord.interactionMessages(interaction.token);
+      const [followup] = await eventually(() => {
+        const found = entries().filter((m) => m.kind === "followup");
+        return found.length === 1 ? found : undefined;
+      });
+      hold.release();
+
+      const event = await replied(c.integrationId);
+      expect(asked).toBe(2);
+      const original = entries().find((m) => m.original)!.messageId;
+      expect(entries().filter((m) => m.kind === "delete").map((m) => m.messageId)).toEqual([followup!.messageId]);
+      expect(h.discord.messages(c.general).find((m) => m.id === original)!.content).toBe("Short **second** answer.");
+      expect(h.discord.messages(c.general).some((m) => m.id === followup!.messageId)).toBe(false);
+      expect(entries().filter((m) => m.kind === "followup")).toHaveLength(1);
+      expect(event.message_ids).toEqual([original]);
+    } finally {
+      h.openai.reply(() => ANSWER);
+    }
+  });
+
   test("/ask shows the answer growing in its response, slows down on a 429 mid-stream, and ends with the whole answer", async () => {
     const c = await connect();
     // About 2.5 s of writing: a few edits at Discord's pace of one a second.

@@ -283,6 +283,14 @@ describe("fake Discord", () => {
     expect(empty.status).toBe(400);
     expect(discord.messages(TEXT).find((m) => m.id === someone.id)!.content).toBe("a person's message");
     expect(discord.messages(TEXT).find((m) => m.id === own.json.id)!.content).toBe("first words and more");
+
+    // DELETE: the bot's own message only; a second delete is Unknown Message.
+    const refused = await api(discord, "DELETE", `/channels/${TEXT}/messages/${someone.id}`);
+    expect([refused.status, refused.json.code]).toEqual([403, 50013]);
+    expect((await api(discord, "DELETE", `/channels/${TEXT}/messages/${String(own.json.id)}`)).status).toBe(204);
+    expect(discord.messages(TEXT).some((m) => m.id === own.json.id)).toBe(false);
+    expect((await api(discord, "DELETE", `/channels/${TEXT}/messages/${String(own.json.id)}`)).json.code).toBe(10008);
+    expect(discord.messages(TEXT).some((m) => m.id === someone.id)).toBe(true);
   });
 
   test("a thread from a message has the message's id; a second one is 160004", async () => {

@@ -1888,6 +1888,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return { status: 200, body: clone(stored.message) };
   }
 
+  /** DELETE /channels/{channel.id}/messages/{message.id}: a bot deletes its own messages (others need MANAGE_MESSAGES, not modelled). */
+  function deleteChannelMessage(ctx: RouteContext): Answer {
+    const channel = accessibleChannel(ctx);
+    if (isAnswer(channel)) return channel;
+    const stored = messageInChannel(channel.id, ctx.params.message_id ?? "");
+    if (!stored) return UNKNOWN_MESSAGE();
+    if (stored.authorKey !== `app:${(ctx.app as AppState).id}`) return jsonError(403, 50013, "Missing Permissions");
+    messagesById.delete(stored.message.id);
+    return { status: 204 };
+  }
+
   function startThreadFromMessage(ctx: RouteContext): Answer {
     const channel = accessibleChannel(ctx);
     if (isAnswer(channel)) return channel;
@@ -2121,6 +2132,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   route("createMessage", "POST", "/channels/{channel_id}/messages", true, createMessage, "channel_id");
   route("getChannelMessage", "GET", "/channels/{channel_id}/messages/{message_id}", true, getChannelMessage, "channel_id");
   route("editMessage", "PATCH", "/channels/{channel_id}/messages/{message_id}", true, editChannelMessage, "channel_id");
+  route("deleteMessage", "DELETE", "/channels/{channel_id}/messages/{message_id}", true, deleteChannelMessage, "channel_id");
   route("startThreadFromMessage", "POST", "/channels/{channel_id}/messages/{message_id}/threads", true, startThreadFromMessage, "channel_id");
   route("triggerTypingIndicator", "POST", "/channels/{channel_id}/typing", true, triggerTyping, "channel_id");
   route("createInteractionResponse", "POST", "/interactions/{interaction_id}/{token}/callback", false, createInteractionResponse, "interaction_id");

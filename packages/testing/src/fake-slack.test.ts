@@ -453,6 +453,16 @@ describe("events", () => {
     expect(slack.updates(general.id)).toHaveLength(1);
   });
 
+  test("chat.delete removes the bot's own message; someone else's is cant_delete_message, a gone one message_not_found", async () => {
+    const posted = await client().chat.postMessage({ channel: general.id, text: "to delete" });
+    const person = slack.addMessage(general.id, { user: "U0HUMAN001", text: "mine" });
+    expect((await platformError(client().chat.delete({ channel: general.id, ts: person.ts }))).error).toBe("cant_delete_message");
+    expect(await client().chat.delete({ channel: general.id, ts: posted.ts! })).toMatchObject({ ok: true, ts: posted.ts });
+    expect(slack.message(general.id, posted.ts!)).toBeUndefined();
+    expect((await platformError(client().chat.delete({ channel: general.id, ts: posted.ts! }))).error).toBe("message_not_found");
+    expect(slack.message(general.id, person.ts)!.text).toBe("mine");
+  });
+
   test("streams: startStream needs the recipient outside a DM; appends add to the message until stopStream, then it is no longer streaming", async () => {
     const thread = slack.addMessage(general.id, { user: "U0HUMAN001", text: "question" }).ts;
     const noRecipient = await platformError(client().chat.startStream({ channel: general.id, thread_ts: thread, markdown_text: "hi" }));

@@ -1470,13 +1470,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   // chat.appendStream, chat.stopStream). Error codes the docs name are used; those marked approximate are guesses.
 
   /** The bot's own message `ts` in a channel it may write to, or the error Slack answers. */
-  function ownMessage(install: InstallState, params: Record<string, unknown>): { channel: ChannelState; message: SlackMessage } | { error: Body } {
+  function ownMessage(
+    install: InstallState,
+    params: Record<string, unknown>,
+    notYours = "cant_update_message",
+  ): { channel: ChannelState; message: SlackMessage } | { error: Body } {
     const raw = str(params.channel) ?? "";
     const c = raw === "" ? undefined : resolveChannelArg(install, raw, false);
     if (!c || !isVisible(c, install.bot_user_id)) return { error: err("channel_not_found") };
     const message = c.messages.get(str(params.ts) ?? "");
     if (!message) return { error: err("message_not_found") };
-    if (message.bot_id !== install.bot_id) return { error: err("cant_update_message") };
+    if (message.bot_id !== install.bot_id) return { error: err(notYours) };
     return { channel: c, message };
   }
 
@@ -1566,6 +1570,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return { ok: true, channel: found.channel.id, ts: found.message.ts };
     },
   });
+  routes.set("chat.delete", {
+    accepted: ["chat:write"],
+    run({ install, params }) {
+      const found = ownMessage(install, params, "cant_delete_message");
+      if ("error" in found) return found.error;
+      found.channel.messages.delete(found.message.ts);
+      return { ok: true, channel: found.channel.id, ts: found.message.ts };
+    },
+  });
+
   routes.set("chat.appendStream", continueStream(false));
   routes.set("chat.stopStream", continueStream(true));
 

@@ -135,6 +135,21 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
     });
   };
 
+  /** Deletes a part where it was posted; one already gone is no error. */
+  const removePart = async (context: OutboundContext, messageId: string) => {
+    const route = readDiscordRoute(context.message.route);
+    try {
+      if (route.via === "interaction" && clock.now() - route.createdAtMs <= INTERACTION_TOKEN_BUDGET_MS) {
+        await rest("DELETE", `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}/messages/${messageId}`);
+        return;
+      }
+      const channelId = route.via === "message" ? answerChannel(context, route) : (context.message.threadId ?? context.message.chatId);
+      await rest("DELETE", `/channels/${channelId}/messages/${messageId}`, { token: botToken(context) });
+    } catch (error) {
+      if (discordCode(error) !== DISCORD_ERRORS.unknownMessage) throw error;
+    }
+  };
+
   const sendPart = async (context: OutboundContext, part: string, index: number) => {
     const route = readDiscordRoute(context.message.route);
     const sent = route.via === "interaction" ? await answerInteraction(context, route, part, index) : await replyToMessage(context, route, part, index);
@@ -168,6 +183,7 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
       updateIntervalMs: () => STREAM_UPDATE_MS,
       postPart: sendPart,
       editPart: (context, messageId, part, index) => editPart(context, messageId, part, index),
+      removePart: (context, messageId) => removePart(context, messageId),
     },
 
     async finish(context, messageIds) {

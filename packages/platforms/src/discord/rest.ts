@@ -23,6 +23,7 @@ interface DiscordErrorBody {
 /** Discord's own error codes Patchbay reacts to. */
 export const DISCORD_ERRORS = {
   unknownGuild: 10004,
+  unknownMessage: 10008,
   unknownWebhook: 10015,
   invalidWebhookToken: 50027,
   missingAccess: 50001,

@@ -82,5 +82,16 @@ export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStre
       if (shown !== undefined) await stop(context, messageId);
       await update(context, messageId, part);
     },
+
+    async removePart(context, messageId) {
+      open.delete(messageId);
+      const route = requireSlackRoute(context.message.route);
+      try {
+        await slackCall("chat.delete", () => deps.web(context).chat.delete({ channel: route.channel, ts: messageId }));
+      } catch (error) {
+        // Already deleted (by someone, or by an attempt that crashed right after).
+        if (!(error instanceof PlatformCallError) || error.details.platform_error !== "message_not_found") throw error;
+      }
+    },
   };
 }

@@ -16,6 +16,8 @@ const PRIVATE_UPDATE_MS = 1000;
 const GROUP_UPDATE_MS = 3000;
 /** `editMessageText` with the text already shown (platforms.md: treat as success, never send anew). */
 const NOT_MODIFIED = /message is not modified/i;
+/** `deleteMessage` of a message already deleted (Telegram's own wording, Client.cpp). */
+const ALREADY_DELETED = /message to delete not found/i;
 
 /**
  * The responder's Telegram side: typing while the model works, HTML replies under 4096 characters, and
@@ -115,7 +117,15 @@ export function createTelegramClient(api: TelegramBotApi, logger: Logger): Platf
             }),
           );
         } catch (error) {
-          if (!isNotModified(error)) throw error;
+          if (!saysTelegram(error, NOT_MODIFIED)) throw error;
+        }
+      },
+
+      async removePart(context, messageId) {
+        try {
+          await api(tokenOf(context), "deleteMessage", { chat_id: context.message.chatId, message_id: Number(messageId) });
+        } catch (error) {
+          if (!saysTelegram(error, ALREADY_DELETED)) throw error;
         }
       },
     },
@@ -137,14 +147,11 @@ function draftIdOf(context: OutboundContext): number {
   return (digest.readUInt32BE(0) % 2_147_483_646) + 1;
 }
 
-function isNotModified(error: unknown): boolean {
-  return error instanceof PlatformCallError && typeof error.details.platform_error === "string" && NOT_MODIFIED.test(error.details.platform_error);
+/** Whether Telegram refused with these words. */
+function saysTelegram(error: unknown, words: RegExp): boolean {
+  return error instanceof PlatformCallError && typeof error.details.platform_error === "string" && words.test(error.details.platform_error);
 }
 
 function isParseError(error: unknown): boolean {
-  return (
-    error instanceof PlatformCallError &&
-    typeof error.details.platform_error === "string" &&
-    /can't parse entities/i.test(error.details.platform_error)
-  );
+  return saysTelegram(error, /can't parse entities/i);
 }

@@ -75,6 +75,17 @@ export function describePlatformClientContract(name: string, make: () => Promise
       expect(await streamed.shown(messageId)).toBe("Slow down, then finish.");
     });
 
+    test("a streamed part a shorter final answer no longer needs is deleted; one already gone is no error", async () => {
+      const { client, context, streamed } = await make();
+      if (!client.streaming || !streamed) return expect(client.streaming).toBeUndefined();
+      const first = await client.streaming.postPart(context, "Kept", 0);
+      const second = await client.sendPart(context, "No longer needed", 1);
+      await client.streaming.removePart(context, second.messageId, 1);
+      await client.streaming.removePart(context, second.messageId, 1);
+      expect(await streamed.shown(second.messageId)).toBeUndefined();
+      expect(await streamed.shown(first.messageId)).toBe("Kept");
+    });
+
     test("the typing signal can be started and stopped without failing", async () => {
       const { client, context } = await make();
       const stop = client.startTyping(context);

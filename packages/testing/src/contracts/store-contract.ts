@@ -368,7 +368,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(store.saveAnswer(stalled, "stale answer")).rejects.toBeInstanceOf(LeaseLostError);
         await expect(store.recordPartSent(stalled, "m-stale", null)).rejects.toBeInstanceOf(LeaseLostError);
         await expect(store.recordPartSent(stalled, "m-stale", { latencyMs: 1, answer: "stale answer" })).rejects.toBeInstanceOf(LeaseLostError);
-        await expect(store.recordAnswered(stalled, { latencyMs: 1, answer: "stale answer" })).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.recordAnswered(stalled, { latencyMs: 1, answer: "stale answer" }, [])).rejects.toBeInstanceOf(LeaseLostError);
         // The holder's work is untouched and goes on.
         expect(await store.renewLease(current, T0 + 3 * LEASE)).toBe(true);
         await store.recordPartSent(current, "m1", { latencyMs: 5, answer: "the answer" });
@@ -418,16 +418,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.claimDelivery(job, T0 + 5, LEASE)).toMatchObject({ state: "claimed" });
       });
 
-      test("a streamed answer keeps its posted parts across a takeover and is marked done once edited to its final text", async () => {
+      test("a streamed answer keeps its posted parts across a takeover and is marked done once edited to its final text, with the messages that hold it", async () => {
         const store = await makeStore();
         const job = jobAt("u1", T0);
-        await store.recordPartSent(await take(store, job, T0), "m1", null);
-        // The worker died mid-stream: the next one learns which message to edit, and no answer was saved.
+        const first = await take(store, job, T0);
+        await store.recordPartSent(first, "m1", null);
+        await store.recordPartSent(first, "m2", null);
+        // The worker died mid-stream: the next one learns which messages to edit, and no answer was saved.
         const takeover = await store.claimDelivery(job, T0 + LEASE + 1, LEASE);
-        expect(takeover).toEqual(claimed({ answer: null, partsSent: 1, messageIds: ["m1"], attempt: 2 }));
+        expect(takeover).toEqual(claimed({ answer: null, partsSent: 2, messageIds: ["m1", "m2"], attempt: 2 }));
         const next = { ...ref(job), lease: (takeover as { lease: string }).lease };
         await store.saveAnswer(next, "the full answer");
-        await store.recordAnswered(next, { latencyMs: 4000, answer: "the full answer" });
+        // The new answer fits in the first message; the second was removed.
+        await store.recordAnswered(next, { latencyMs: 4000, answer: "the full answer" }, ["m1"]);
         expect(await store.claimDelivery(job, T0 + 2 * LEASE + 2, LEASE)).toEqual({ state: "done" });
         const [event] = (await store.listEvents("int_contract", { limit: 1 }, T0 + 10)).items;
         expect(event).toMatchObject({ id: "u1", type: "replied", latencyMs: 4000, messageIds: ["m1"] });

@@ -154,30 +154,19 @@ export function splitMarkdown(markdown: string, measure: PartMeasure): string[] 
   };
   const awkwardStart = (position: number): boolean => startsLikeBlock(position) || startsLikeFenceClose(position);
 
-  /** The marks that reopen, at a part starting at `position`, the spans the previous part closed (outermost first). */
-  const openersAt = (position: number): string => {
-    if (position === 0 || position >= length) return "";
+  /** The spans a boundary at `position` falls inside, innermost first: a cut there closes them, a part starting there reopens them. */
+  const spansAround = (position: number): InlineSpan[] => {
+    const around: InlineSpan[] = [];
+    if (position === 0 || position >= length) return around;
     const { spans, inside, parent } = spansOf();
-    let marks = "";
-    for (let span = inside[position]!; span !== -1; span = parent[span]!) marks = spans[span]!.open + marks;
-    return marks;
+    for (let span = inside[position]!; span !== -1; span = parent[span]!) around.push(spans[span]!);
+    return around;
   };
-  /** The marks that close, at the end of a part cut at `position`, the spans the cut falls inside (innermost first). */
-  const closersAt = (position: number): string => {
-    if (position === 0 || position >= length) return "";
-    const { spans, inside, parent } = spansOf();
-    let marks = "";
-    for (let span = inside[position]!; span !== -1; span = parent[span]!) marks += spans[span]!.close;
-    return marks;
-  };
-
-  /** The spans a cut at `position` closes, innermost first. */
-  const closedAt = (position: number): InlineSpan[] => {
-    const closed: InlineSpan[] = [];
-    if (tables === undefined || position >= length) return closed;
-    for (let span = tables.inside[position]!; span !== -1; span = tables.parent[span]!) closed.push(tables.spans[span]!);
-    return closed;
-  };
+  const openersAt = (position: number): string =>
+    spansAround(position)
+      .map((span) => span.open)
+      .reduce((marks, open) => open + marks, "");
+  const closersAt = (position: number): string => spansAround(position).map((span) => span.close).join("");
 
   /** The part from `start` to `end`; `withMarks` false leaves formatting cut open (when even its marks do not fit). */
   const build = (start: number, end: number, withMarks = true): string => {
@@ -244,7 +233,7 @@ export function splitMarkdown(markdown: string, measure: PartMeasure): string[] 
       }
       // The closing marks of a span the previous part already closed.
       const pastSpan = tables?.moveTo[scan] ?? -1;
-      if (pastSpan <= scan || !closedAt(cut).some((span) => span.end === pastSpan)) return scan;
+      if (pastSpan <= scan || !spansAround(cut).some((span) => span.end === pastSpan)) return scan;
       position = pastSpan;
     }
   };

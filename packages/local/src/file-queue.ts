@@ -40,6 +40,8 @@ export interface FileQueueOptions {
   pollIntervalMs: number;
   /** Same dedupe id within this window is accepted once (like SQS FIFO). */
   dedupeWindowMs: number;
+  /** Bound on the dedupe ids remembered; past it the oldest are forgotten before their window ends. */
+  dedupeMemory: number;
   now: () => number;
   /** Where a message file that cannot be read is reported. */
   logger: Logger;
@@ -49,9 +51,11 @@ export const DEFAULT_QUEUE_OPTIONS: FileQueueOptions = {
   retry: RETRY_POLICY,
   // Longer than any attempt, as on AWS: a message still being answered is never handed out (and counted) again.
   visibilityTimeoutMs: 2 * WORST_CASE_ATTEMPT_MS,
-  concurrency: 4,
+  // An answer mostly waits on the model and the platform: many run at once on one process.
+  concurrency: 64,
   pollIntervalMs: 250,
   dedupeWindowMs: 5 * 60_000,
+  dedupeMemory: 100_000,
   now: () => Date.now(),
   logger: createJsonLogger(),
 };
@@ -127,50 +131,85 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     }
   };
 
+  /**
+   * The scheduler's state, so no operation walks the backlog: each group's messages in order, the groups
+   * whose head can be delivered now (in the order they became ready), and a heap of the groups waiting for
+   * their head's backoff to end.
+   */
   const messages = new Map<string, QueuedMessage>();
-  for (const name of await readdir(dir)) {
-    if (!name.endsWith(".json")) continue;
-    const message = await load(name);
-    if (message) messages.set(message.id, { ...message, visibleAt: 0 });
-  }
-  let seq = Math.max(0, ...[...messages.values()].map((m) => m.seq));
+  const groups = new Map<string, Group>();
+  const ready = new Set<Group>();
+  const waiting = new MinHeap<{ at: number; group: Group }>((a, b) => a.at - b.at);
   const recentDedupe = new Map<string, number>();
-  const inFlight = new Map<string, { groupId: string; deadline: number; done: Promise<void> }>();
+  const inFlight = new Map<string, Flight>();
+  /** Every delivery still running, including one whose visibility ran out (stop waits for all). */
+  const running = new Set<Promise<void>>();
+  let seq = 0;
   let handler: DeliveryHandler | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
 
+  /** Puts a group where its head belongs: ready, waiting for its backoff, or nowhere (empty or in flight). */
+  const place = (group: Group, now: number) => {
+    const head = group.messages[0];
+    if (!head || group.flight) return;
+    if (head.visibleAt <= now) ready.add(group);
+    else waiting.push({ at: head.visibleAt, group });
+  };
+
+  const add = (message: QueuedMessage, now: number) => {
+    messages.set(message.id, message);
+    seq = Math.max(seq, message.seq);
+    let group = groups.get(message.groupId);
+    if (!group) groups.set(message.groupId, (group = { id: message.groupId, messages: [] }));
+    // Enqueued messages come in seq order; only one adopted from another process may belong earlier.
+    let at = group.messages.length;
+    while (at > 0 && group.messages[at - 1]!.seq > message.seq) at--;
+    group.messages.splice(at, 0, message);
+    if (at === 0) place(group, now);
+  };
+
+  /** Drops a finished message; its group's next one becomes the head. */
+  const remove = (message: QueuedMessage, now: number) => {
+    messages.delete(message.id);
+    const group = groups.get(message.groupId);
+    if (!group) return;
+    const at = group.messages.indexOf(message);
+    if (at >= 0) group.messages.splice(at, 1);
+    if (group.messages.length === 0 && !group.flight) {
+      groups.delete(group.id);
+      ready.delete(group);
+    } else if (at === 0) place(group, now);
+  };
+
+  const stored: QueuedMessage[] = [];
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith(".json")) continue;
+    const message = await load(name);
+    if (message) stored.push({ ...message, visibleAt: 0 });
+  }
+  for (const message of stored.sort((a, b) => a.seq - b.seq)) add(message, 0);
+
   const fileOf = (id: string) => join(dir, `${id}.json`);
   const persist = (message: QueuedMessage) => writeFileAtomic(fileOf(message.id), encode(message));
 
+  /** Ids are remembered in the order they came, so the expired ones are always at the front. */
   const isDuplicate = (dedupeId: string, now: number) => {
-    for (const [id, at] of recentDedupe) if (now - at > options.dedupeWindowMs) recentDedupe.delete(id);
+    for (const [id, at] of recentDedupe) {
+      if (now - at <= options.dedupeWindowMs && recentDedupe.size <= options.dedupeMemory) break;
+      recentDedupe.delete(id);
+    }
     return recentDedupe.has(dedupeId);
   };
 
-  /** The next due message of each group that has nothing in flight, oldest first. */
-  const due = (now: number): QueuedMessage[] => {
-    const busyGroups = new Set<string>();
-    for (const [id, flight] of inFlight) {
-      if (flight.deadline > now) busyGroups.add(flight.groupId);
-      else inFlight.delete(id); // visibility timeout expired: deliverable again
-    }
-    const heads = new Map<string, QueuedMessage>();
-    for (const message of [...messages.values()].sort((a, b) => a.seq - b.seq)) {
-      if (!heads.has(message.groupId)) heads.set(message.groupId, message);
-    }
-    return [...heads.values()].filter((m) => !busyGroups.has(m.groupId) && !inFlight.has(m.id) && m.visibleAt <= now);
-  };
-
-  const deliver = async (message: QueuedMessage) => {
-    const now = options.now();
+  const deliver = async (message: QueuedMessage, flight: Flight) => {
     message.receiveCount += 1;
     await persist(message);
     try {
       await handler!({ message: structuredClone(message) });
       // File first: while it exists, a directory scan may adopt it again.
       await rm(fileOf(message.id), { force: true });
-      messages.delete(message.id);
+      remove(message, options.now());
     } catch (error) {
       message.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const step = nextRetry(error, message.receiveCount, options.retry);
@@ -178,10 +217,19 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
         await writeFileAtomic(join(deadDir, `${message.id}.json`), encode(message));
         await rm(fileOf(message.id), { force: true });
         await syncDirectory(dir);
-        messages.delete(message.id);
+        remove(message, options.now());
       } else {
-        message.visibleAt = now + step.delayMs;
+        // From the failure: the wait a handler asks for starts when it asks.
+        message.visibleAt = options.now() + step.delayMs;
         await persist(message);
+      }
+    } finally {
+      // A delivery whose visibility ran out no longer holds its group: the one that took over does.
+      if (flight.group.flight === flight) {
+        flight.group.flight = undefined;
+        inFlight.delete(message.id);
+        if (flight.group.messages.length === 0) groups.delete(flight.group.id);
+        else place(flight.group, options.now());
       }
     }
   };
@@ -201,11 +249,19 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     lastScan = now;
     for (const name of await readdir(dir)) {
       const id = name.slice(0, -".json".length);
-      if (!name.endsWith(".json") || messages.has(id) || inFlight.has(id) || arriving.has(id)) continue;
+      if (!name.endsWith(".json") || messages.has(id) || arriving.has(id)) continue;
       const message = await load(name);
-      if (!message) continue;
-      messages.set(message.id, message);
-      seq = Math.max(seq, message.seq);
+      if (message && !messages.has(message.id)) add(message, now);
+    }
+  };
+
+  /** Groups whose delivery outlived the visibility timeout are deliverable again (at most `concurrency` to look at). */
+  const expireFlights = (now: number) => {
+    for (const [id, flight] of inFlight) {
+      if (flight.deadline > now) continue;
+      inFlight.delete(id);
+      flight.group.flight = undefined;
+      place(flight.group, now);
     }
   };
 
@@ -213,15 +269,28 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     if (stopping || !handler) return;
     const now = options.now();
     await adoptNewFiles(now).catch(() => undefined);
-    for (const message of due(now)) {
+    expireFlights(now);
+    while (waiting.size > 0 && waiting.peek()!.at <= now) {
+      const { at, group } = waiting.pop()!;
+      // Entries of an earlier head or an earlier backoff are stale; the current one has its own entry.
+      if (group.messages[0]?.visibleAt === at) place(group, now);
+    }
+    for (const group of ready) {
       if (inFlight.size >= options.concurrency) break;
-      const done = deliver(message)
+      ready.delete(group);
+      const message = group.messages[0];
+      // A stale entry: the group emptied, or its head is in flight or waits on a newer backoff.
+      if (!message || group.flight || message.visibleAt > now) continue;
+      const flight: Flight = { group, deadline: now + options.visibilityTimeoutMs };
+      group.flight = flight;
+      inFlight.set(message.id, flight);
+      const done = deliver(message, flight)
         .catch(() => undefined)
         .finally(() => {
-          inFlight.delete(message.id);
+          running.delete(done);
           schedule(0);
         });
-      inFlight.set(message.id, { groupId: message.groupId, deadline: now + options.visibilityTimeoutMs, done });
+      running.add(done);
     }
     schedule(options.pollIntervalMs);
   };
@@ -251,7 +320,7 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
       try {
         await persist(message);
         recentDedupe.set(dedupeId, now);
-        messages.set(message.id, message);
+        add(message, now);
       } finally {
         arriving.delete(message.id);
       }
@@ -271,7 +340,7 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
     async stop() {
       stopping = true;
       if (timer) clearTimeout(timer);
-      await Promise.all([...inFlight.values()].map((f) => f.done));
+      await Promise.all([...running]);
     },
 
     pending: () => [...messages.values()].sort((a, b) => a.seq - b.seq).map((m) => structuredClone(m)),
@@ -288,7 +357,7 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
         try {
           await persist(revived);
           await rm(join(deadDir, `${message.id}.json`), { force: true });
-          messages.set(revived.id, revived);
+          if (!messages.has(revived.id)) add(revived, options.now());
         } finally {
           arriving.delete(revived.id);
         }
@@ -298,4 +367,67 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
       return moved;
     },
   };
+}
+
+interface Group {
+  id: string;
+  /** Waiting and in-flight messages of the group, in seq order; the first is the head. */
+  messages: QueuedMessage[];
+  /** The delivery holding the group, while one does. */
+  flight?: Flight | undefined;
+}
+
+interface Flight {
+  group: Group;
+  /** When the visibility timeout ends and the message may be delivered again. */
+  deadline: number;
+}
+
+/** A binary min-heap: push and pop in O(log n). */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  private readonly before: (a: T, b: T) => number;
+
+  constructor(before: (a: T, b: T) => number) {
+    this.before = before;
+  }
+
+  get size() {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    for (let i = items.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (this.before(items[i]!, items[parent]!) >= 0) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last !== undefined) {
+      items[0] = last;
+      for (let i = 0; ; ) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let least = i;
+        if (left < items.length && this.before(items[left]!, items[least]!) < 0) least = left;
+        if (right < items.length && this.before(items[right]!, items[least]!) < 0) least = right;
+        if (least === i) break;
+        [items[i], items[least]] = [items[least]!, items[i]!];
+        i = least;
+      }
+    }
+    return top;
+  }
 }

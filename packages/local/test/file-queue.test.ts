@@ -1,4 +1,5 @@
-import { copyFile, readdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { WORST_CASE_ATTEMPT_MS } from "@patchbay/composition";
@@ -185,6 +186,54 @@ describe("durable file queue", () => {
     await eventually(() => started);
     await queue.stop();
     expect(finished).toBe(true);
+  });
+});
+
+describe("a large backlog", () => {
+  /** A queue directory in memory where there is one: thousands of fsyncs on a disk would be the test's cost. */
+  const backlogDir = async () => (existsSync("/dev/shm") ? mkdtemp(join("/dev/shm", "patchbay-queue-")) : tempDataDir());
+
+  // 5 000 messages wait in 50 chats whose answers are held while 1 000 other chats are answered: a queue that
+  // sorted or scanned its pending messages (or its dedupe ids) per delivery or enqueue would pay for the whole
+  // backlog on each of these thousands of operations.
+  test("thousands of pending messages: other chats are answered, each once and in order, while they wait", { timeout: 120_000 }, async () => {
+    const queue = await queueIn(await backlogDir(), { ...FAST, concurrency: 64 });
+    const HELD_CHATS = 50;
+    const PER_HELD_CHAT = 100;
+    const CHATS = 1_000;
+    const enqueueAll = async (jobs: [key: string, chat: string][]) => {
+      for (let start = 0; start < jobs.length; start += 500) {
+        await Promise.all(jobs.slice(start, start + 500).map(([key, chat]) => queue.enqueue(sampleJob(key, chat), { groupId: chat, dedupeId: key })));
+      }
+    };
+    const heldKeys = (chat: number) => Array.from({ length: PER_HELD_CHAT }, (_, n) => `held${chat}-${n}`);
+    // Round-robin over the held chats, as messages of many conversations arrive.
+    await enqueueAll(Array.from({ length: PER_HELD_CHAT }, (_, n) => Array.from({ length: HELD_CHATS }, (_, chat): [string, string] => [`held${chat}-${n}`, `held${chat}`])).flat());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const answered = new Map<string, string[]>();
+    queue.start(async ({ message }) => {
+      if (message.job.message.key.endsWith("-0") && message.groupId.startsWith("held")) await held;
+      answered.set(message.groupId, [...(answered.get(message.groupId) ?? []), message.job.message.key]);
+    });
+    await enqueueAll(Array.from({ length: CHATS }, (_, chat) => [1, 2].map((n): [string, string] => [`chat${chat}-${n}`, `chat${chat}`])).flat());
+    await eventually(() => answered.size === CHATS && [...answered.values()].every((keys) => keys.length === 2), 100_000);
+    expect(queue.pending()).toHaveLength(HELD_CHATS * PER_HELD_CHAT);
+    for (const [chat, keys] of answered) expect(keys).toEqual([`${chat}-1`, `${chat}-2`]);
+    release();
+    await eventually(() => answered.size === CHATS + HELD_CHATS && queue.pending().length === 0, 100_000);
+    for (let chat = 0; chat < HELD_CHATS; chat++) expect(answered.get(`held${chat}`)).toEqual(heldKeys(chat));
+    await queue.stop();
+  });
+
+  test("dedupe memory is bounded: past the bound the oldest ids are forgotten, recent ones still deduplicated", async () => {
+    const queue = await queueIn(await backlogDir(), { ...FAST, dedupeMemory: 100 });
+    for (let i = 0; i < 300; i++) await queue.enqueue(sampleJob(`k${i}`), { groupId: "g", dedupeId: `d${i}` });
+    await queue.enqueue(sampleJob("k299 again"), { groupId: "g", dedupeId: "d299" });
+    expect(queue.pending()).toHaveLength(300);
+    // Forgotten: accepted again, as SQS would after its window.
+    await queue.enqueue(sampleJob("k0 again"), { groupId: "g", dedupeId: "d0" });
+    expect(queue.pending().map((m) => m.job.message.key).at(-1)).toBe("k0 again");
   });
 });
 

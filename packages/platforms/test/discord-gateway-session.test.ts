@@ -158,6 +158,23 @@ describe("openGatewaySession", () => {
     await second.waitFor((d) => messageId(d) === after.id);
   });
 
+  test("a dispatch refused once (a short store outage) is tried again and the resume state moves past it", async () => {
+    let refusals = 1;
+    const taken: string[] = [];
+    const { session: s } = session(app.botToken, {
+      onDispatch: async (dispatch) => {
+        if (dispatch.t === "MESSAGE_CREATE" && refusals-- > 0) throw new Error("store restarting");
+        if (dispatch.t === "MESSAGE_CREATE") taken.push(messageId(dispatch));
+      },
+    });
+    await s.connected;
+    const message = discord.sendMessage(GENERAL, { content: "taken on the second try" });
+    for (let i = 0; i < 300 && taken.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(taken).toEqual([message.id]);
+    const sent = discord.gateway.sessions(app.id).at(-1)!.events.find((e) => (e.d as { id?: string }).id === message.id)!;
+    expect(s.resumeState()!.sequence).toBeGreaterThanOrEqual(sent.s);
+  });
+
   test("close('end') ends the session: nothing to resume", async () => {
     const { session: s } = session(app.botToken);
     await s.connected;

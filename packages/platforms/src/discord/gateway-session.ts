@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents, WebSocketShardStatus } from "@discordjs/ws";
 import type { SessionInfo } from "@discordjs/ws";
@@ -46,8 +47,9 @@ export interface GatewaySessionOptions {
   /**
    * Each forwarded dispatch, one at a time in Discord's order; normally `pipeline.ingestBody(integration,
    * dispatch)`. For INTERACTION_CREATE its outcome is what the session answers the interaction with (the REST
-   * callback stands in for a webhook's HTTP response). A rejection is logged and the resume state stops
-   * advancing, so a later holder that RESUMEs gets it replayed (the pipeline's dedupe keeps one answer).
+   * callback stands in for a webhook's HTTP response). A rejection is tried again twice (after 250 ms and
+   * 1 s); then it is logged and the resume state stops advancing, so a later holder that RESUMEs gets it
+   * replayed (the pipeline's dedupe keeps one answer).
    */
   onDispatch(dispatch: GatewayDispatch): Promise<Ingested | void>;
   /**
@@ -84,6 +86,8 @@ const REST_TIMEOUT_MS = 15_000;
 /** Patchbay's bots stay far below the 2500 guilds one shard may hold. */
 const SHARD_ID = 0;
 const HANDOVER_CLOSE_CODE = 4200;
+/** Waits before each retry of a dispatch the pipeline did not take. */
+const DISPATCH_RETRY_MS = [250, 1000];
 /** How long close() lets a reconnect the library has scheduled get its socket, so that socket is closed too. */
 const RECONNECT_WAIT_MS = 5_000;
 const END_CLOSE_CODE = 1000;
@@ -182,6 +186,19 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
     void Promise.resolve(options.onConnected?.(how)).catch((error: unknown) => logger.warn("discord gateway onConnected failed", { error: String(error) }));
   };
 
+  /** A short outage (the store restarting) does not stall the resume state: each dispatch is tried a few times. */
+  const handOnWithRetries = async (dispatch: GatewayDispatch): Promise<Ingested | void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await options.onDispatch(dispatch);
+      } catch (error) {
+        const wait = DISPATCH_RETRY_MS[attempt];
+        if (wait === undefined) throw error;
+        await delay(wait);
+      }
+    }
+  };
+
   const handOn = async (payload: { t: string; s: number; d: unknown }) => {
     threads.observe(payload.t, payload.d);
     if (payload.t === "READY") {
@@ -192,8 +209,14 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
     }
     if (FORWARDED_DISPATCHES.has(payload.t)) {
       const parentId = await threads.parentOf(payload.t, payload.d);
-      const ingested = await options.onDispatch({ op: 0, t: payload.t, s: payload.s, d: payload.d, ...(parentId ? { patchbay_parent_id: parentId } : {}) });
-      if (payload.t === "INTERACTION_CREATE" && ingested) await answerGatewayInteraction(rest, payload.d, ingested);
+      const dispatch: GatewayDispatch = { op: 0, t: payload.t, s: payload.s, d: payload.d, ...(parentId ? { patchbay_parent_id: parentId } : {}) };
+      const ingested = await handOnWithRetries(dispatch);
+      if (payload.t === "INTERACTION_CREATE" && ingested) {
+        // Not replayed when it fails: Discord's 3 s to answer an interaction are gone by any replay.
+        await answerGatewayInteraction(rest, payload.d, ingested).catch((error: unknown) =>
+          logger.warn("discord gateway interaction not answered", { code: error instanceof PlatformCallError ? error.code : "INTERNAL" }),
+        );
+      }
     }
     if (!stalled) handedThrough = payload.s;
   };

@@ -345,7 +345,8 @@ describe("ingress", () => {
     await h.telegram.deliver(bot.token, message(chat, "just chatting"));
     await h.telegram.deliver(bot.token, message(chat, "/ask@other_bot hi", { entities: [{ type: "bot_command", offset: 0, length: 14 }] }));
     await h.telegram.deliver(bot.token, message(chat, "in the topic", { reply_to_message: topicStart, message_thread_id: 50, is_topic_message: true }));
-    await h.telegram.deliver(bot.token, message(chat, "", { photo: [{ file_id: "x" }] }));
+    // A sticker has no text; a photo would be a question about the picture (images.test.ts).
+    await h.telegram.deliver(bot.token, message(chat, "", { sticker: { file_id: "x", file_unique_id: "y", type: "regular", width: 512, height: 512, is_animated: false, is_video: false } }));
     const list = await settledEvents(bot, 4);
     expect(list.map((e) => e.reason)).toEqual(["empty_message", "not_addressed", "not_addressed", "not_addressed"]);
     expect(h.telegram.sentMessages(bot.token)).toEqual([]);

@@ -389,7 +389,7 @@ describe("the console at /console", () => {
     }
   });
 
-  test("on a phone every page fits the screen's width (screenshots of the main pages at desktop and phone widths)", async () => {
+  test("on a phone every page fits the screen's width with every control labelled (screenshots of the main pages at desktop and phone widths)", async () => {
     const token = `${BOT_ID + 1}:AAphone-test-token-abcdefghijklmn`;
     h.telegram.addBot({ token, id: BOT_ID + 1, username: "phone_test_bot" });
     const replica = (await h.api("POST", "/v1/replicas", { name: "Pocket", instructions: "Short answers." })).body;
@@ -413,6 +413,7 @@ describe("the console at /console", () => {
         await phone.page.getByRole("heading", { level: 1, name: title }).waitFor();
         if (name === "integration") await phone.page.locator('[data-outcome="replied"]').waitFor({ timeout: 15_000 });
         expect(await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), name).toBeLessThanOrEqual(0);
+        expect(await unlabelledControls(phone.page), name).toEqual([]);
         await screenshot(phone.page, `${name}-phone`);
         if (name.startsWith("connect")) {
           await page.goto(`${h.stack.url}/console${hash}`);

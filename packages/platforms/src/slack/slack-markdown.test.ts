@@ -36,6 +36,7 @@ describe("mentions the model writes ping nobody", () => {
     ["<@W0123ABC|ada>", `<${WJ}@W0123ABC|ada>`],
     ["hey @channel and @here, @everyone!", `hey @${WJ}channel and @${WJ}here, @${WJ}everyone!`],
     ["**<!channel>** in bold", `**<${WJ}!channel>** in bold`],
+    ["**@here** in bold, (@channel)", `**@${WJ}here** in bold, (@${WJ}channel)`],
     ["```\n<!here>\n```", `\`\`\`\n<${WJ}!here>\n\`\`\``],
   ])("%s", (markdown, expected) => {
     expect(toSlackMarkdown(markdown)).toBe(expected);
@@ -44,7 +45,7 @@ describe("mentions the model writes ping nobody", () => {
   });
 
   test("what is not a mention is left alone", () => {
-    for (const text of ["mail ada@here.com", "a <#C0123> channel link", "x <- y", "@channels", "<https://x.y>"]) {
+    for (const text of ["mail ada@here.com", "a <#C0123> channel link", "x <- y", "@channels", "<https://x.y>", "https://x.y/@here/page"]) {
       expect(toSlackMarkdown(text)).toBe(text);
     }
   });

@@ -63,7 +63,7 @@ export function splitForSlack(markdown: string, limit = SLACK_PART_LIMIT): strin
 function defuseMentions(text: string): string {
   return text
     .replace(/<(?=[!@])/g, `<${WORD_JOINER}`)
-    .replace(/(^|[^\p{L}\p{N}_])@(?=(?:channel|here|everyone)\b)/giu, `$1@${WORD_JOINER}`);
+    .replace(/(^|[\s([{"'«“‘,;:!?*_~])@(?=(?:channel|here|everyone)\b)/giu, `$1@${WORD_JOINER}`);
 }
 
 function encodeLinkParentheses(line: string): string {

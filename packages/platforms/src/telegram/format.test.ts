@@ -229,7 +229,7 @@ describe("mentions the model writes notify nobody", () => {
   });
 
   test("what Telegram would not read as a mention is left alone", () => {
-    for (const text of ["mail ada@example.com", "@abc is too short", "`@alice_smith` in code", "[chat](tg://resolve?domain=somebot)"]) {
+    for (const text of ["mail ada@example.com", "@abc is too short", "`@alice_smith` in code", "[chat](tg://resolve?domain=somebot)", "https://medium.com/@alice_smith/post"]) {
       expect(markdownToTelegramHtml(text)).not.toContain("\u2060");
     }
     expect(markdownToTelegramHtml("[chat](tg://resolve?domain=somebot)")).toBe('<a href="tg://resolve?domain=somebot">chat</a>');

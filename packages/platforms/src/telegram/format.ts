@@ -74,8 +74,11 @@ export function visibleLength(html: string): number {
 }
 
 
-/** Telegram usernames: 5–32 letters, digits and underscores, starting with a letter. */
-const USERNAME_MENTION = /(^|[^\p{L}\p{N}_])@(?=[A-Za-z][A-Za-z0-9_]{4,31}(?![A-Za-z0-9_]))/gu;
+/**
+ * `@` and a Telegram username (5–32 letters, digits and underscores, starting with a letter) where prose puts a
+ * mention: at the start, after a blank or opening punctuation — not inside a URL (`…/@name/…`) or an email.
+ */
+const USERNAME_MENTION = /(^|[\s([{"'«“‘,;:!?])@(?=[A-Za-z][A-Za-z0-9_]{4,31}(?![A-Za-z0-9_]))/gu;
 const USER_LINK = /^tg:\/\/user\?/i;
 
 /**

@@ -292,7 +292,7 @@ describe("Discord through the Gateway (npm start)", () => {
     await h.discord.gateway.waitForNoConnection(c.app.id);
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: true });
     await h.discord.gateway.waitForLive(c.app.id, { count: 2 });
-    expect((await h.api("DELETE", `/v1/integrations/${c.integrationId}`)).body.deleted).toBe(true);
+    expect(await h.api("DELETE", `/v1/integrations/${c.integrationId}`)).toMatchObject({ status: 200, body: { deleted: true } });
     await h.discord.gateway.waitForNoConnection(c.app.id);
     // Closed with 1000: the bot goes offline instead of lingering as a resumable session.
     expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ closedBy: "client", closeCode: 1000 });

@@ -26,6 +26,8 @@ const WARM_REQUESTS = 2000;
 const WARMUP_REQUESTS = 200;
 const TARGETS = { bundleKb: 300, coldMs: 60, warmP50Ms: 1 };
 const run = promisify(execFile);
+/** Discord ids are snowflakes; the driver reads no other kind. */
+const DISCORD_APP_ID = "1100000000000000001";
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
@@ -110,7 +112,7 @@ function requests(platform: Platform, id: string, n: number, secrets: SecretBund
     }
     const ts = String(Math.floor(Date.now() / 1000));
     const interactionId = String((BigInt(Date.now() - 1420070400000) << 22n) + BigInt(i));
-    const body = JSON.stringify({ id: interactionId, application_id: "1", type: 2, token: `tok${i}`, guild_id: "1", channel_id: "2", member: { user: { id: "3", username: "b" } }, data: { name: "ask", type: 1, options: [{ name: "question", type: 3, value: `q ${i}` }] } });
+    const body = JSON.stringify({ id: interactionId, application_id: DISCORD_APP_ID, type: 2, token: `tok${i}`, guild_id: "1", channel_id: "2", member: { user: { id: "3", username: "b" } }, data: { name: "ask", type: 1, options: [{ name: "question", type: 3, value: `q ${i}` }] } });
     const signature = sign(null, Buffer.from(ts + body), discordKey).toString("hex");
     return httpEvent(platform, id, body, { "X-Signature-Ed25519": signature, "X-Signature-Timestamp": ts });
   });
@@ -133,7 +135,8 @@ async function warmAck(platform: Platform) {
   const publicKey = keys.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
   const id = `int_bench${platform}`;
   const secrets = { bot_token: "x", webhook_secret: "w".repeat(64), signing_secret: "s".repeat(32) };
-  await store.createIntegration(integration(platform, id, { id: "BBOT", username: "bench", user_id: "UBOT", public_key: publicKey }));
+  const bot = platform === "discord" ? { id: DISCORD_APP_ID, username: "bench", public_key: publicKey } : { id: "BBOT", username: "bench", user_id: "UBOT" };
+  await store.createIntegration(integration(platform, id, bot));
   await vault.put(id, secrets);
   const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const handler = handle(createIngressApp(PLATFORM_MODULES[platform].driver, { store, vault, queue, clock: systemClock, logger }));

@@ -149,9 +149,9 @@ describe("through webhooks", () => {
   describe("Slack", () => {
     let teams = 0;
 
-    async function connect(replicaId: string, scopes: string[]) {
+    async function connect(replicaId: string, scopes: readonly string[]) {
       const team = h.slack.addWorkspace({ id: `T0PIX${++teams}`, name: `Pictures ${teams}` });
-      const app: SlackAppInstall = h.slack.addApp({ team_id: team.id, name: "Ada", bot_user_name: "ada", scopes });
+      const app: SlackAppInstall = h.slack.addApp({ team_id: team.id, name: "Ada", bot_user_name: "ada", scopes: [...scopes] });
       const dm = h.slack.addChannel({ team_id: team.id, type: "im", members: [app.bot_user_id, "U0HUMAN"] }).id;
       const answer = await h.api("POST", "/v1/integrations/slack", { replica_id: replicaId, bot_token: app.token, signing_secret: app.signing_secret, workspace_id: team.id });
       expect(answer.status).toBe(201);
@@ -166,11 +166,12 @@ describe("through webhooks", () => {
             event: h.slack.messageEvent({ channel: dm, user: "U0HUMAN", text, extra: { subtype: "file_share", files: [file] } }) as never,
           }),
         );
-      return { app, dm, integrationId: answer.body.id as string, share };
+      return { app, dm, integrationId: answer.body.id as string, warnings: answer.body.warnings as string[] | undefined, share };
     }
 
     test("an image shared in a DM is downloaded with the bot token and reaches the model as an image part", async () => {
-      const c = await connect(vision, [...DEFAULT_BOT_SCOPES, "files:read"]);
+      const c = await connect(vision, DEFAULT_BOT_SCOPES);
+      expect(c.warnings ?? []).not.toContainEqual(expect.stringContaining("files:read"));
       expect((await c.share("What does this chart show?")).status).toBe(200);
       expect((await modelRequest(h, "What does this chart show?")).lastUserImages).toEqual([AS_IMAGE_PART]);
       expect(h.slack.fileDownloads.at(-1)).toMatchObject({ token: c.app.token, served: "file" });
@@ -178,8 +179,11 @@ describe("through webhooks", () => {
       expect(await settled(h, c.integrationId)).toMatchObject({ type: "replied", images: { received: 1, passed: 1 } });
     });
 
-    test("without files:read the text is answered and the event names the scope to add", async () => {
-      const c = await connect(vision, [...DEFAULT_BOT_SCOPES]);
+    test("without files:read connecting warns, the text is answered and the event names the scope to add", async () => {
+      const c = await connect(vision, DEFAULT_BOT_SCOPES.filter((scope) => scope !== "files:read"));
+      const filesRead = "Without the files:read scope, pictures people share are not read (the model gets the text): add it under OAuth & Permissions and reinstall the app.";
+      expect(c.warnings).toContainEqual(filesRead);
+      expect((await h.api("POST", `/v1/integrations/${c.integrationId}/validate`)).body).toMatchObject({ valid: true, warnings: expect.arrayContaining([filesRead]) });
       await c.share("Can you read my chart?");
       const request = await modelRequest(h, "Can you read my chart?");
       expect(request.lastUserImages).toEqual([]);

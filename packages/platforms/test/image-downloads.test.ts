@@ -75,7 +75,7 @@ describe("Telegram: getFile, then the file server on TELEGRAM_API_URL with the t
 describe("Slack: url_private with the bot token, only on Slack's file server", () => {
   test("an image file's url_private gives its bytes to a token with files:read", async () => {
     const team = slack.addWorkspace();
-    const app = slack.addApp({ team_id: team.id, scopes: [...DEFAULT_BOT_SCOPES, "files:read"] });
+    const app = slack.addApp({ team_id: team.id, scopes: [...DEFAULT_BOT_SCOPES] });
     const file = slack.addFile({ team: team.id, user: "U0PERSON1", name: "chart.png", mimetype: "image/png", bytes: PNG });
     const bytes = await clientOf("slack", slack.url).downloadImage(context({ bot_token: app.token }), picture(file.url_private), CAP);
     expect(Buffer.from(bytes)).toEqual(PNG);
@@ -84,7 +84,7 @@ describe("Slack: url_private with the bot token, only on Slack's file server", (
 
   test("without files:read Slack answers its sign-in page: the refusal names the scope to add", async () => {
     const team = slack.addWorkspace();
-    const app = slack.addApp({ team_id: team.id });
+    const app = slack.addApp({ team_id: team.id, scopes: DEFAULT_BOT_SCOPES.filter((scope) => scope !== "files:read") });
     const file = slack.addFile({ team: team.id, user: "U0PERSON1", name: "chart.png", mimetype: "image/png", bytes: PNG });
     expect(await failure(clientOf("slack", slack.url).downloadImage(context({ bot_token: app.token }), picture(file.url_private), CAP))).toEqual({
       code: "INSUFFICIENT_PERMISSIONS",
@@ -95,14 +95,14 @@ describe("Slack: url_private with the bot token, only on Slack's file server", (
 
   test("a file over the cap stops at the cap", async () => {
     const team = slack.addWorkspace();
-    const app = slack.addApp({ team_id: team.id, scopes: [...DEFAULT_BOT_SCOPES, "files:read"] });
+    const app = slack.addApp({ team_id: team.id, scopes: [...DEFAULT_BOT_SCOPES] });
     const file = slack.addFile({ team: team.id, user: "U0PERSON1", name: "big.png", mimetype: "image/png", bytes: Buffer.alloc(CAP + 1, 1) });
     expect(await failure(clientOf("slack", slack.url).downloadImage(context({ bot_token: app.token }), picture(file.url_private), CAP))).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
   });
 
   test("a link that is not on Slack's file server is never sent the token", async () => {
     const team = slack.addWorkspace();
-    const app = slack.addApp({ team_id: team.id, scopes: [...DEFAULT_BOT_SCOPES, "files:read"] });
+    const app = slack.addApp({ team_id: team.id, scopes: [...DEFAULT_BOT_SCOPES] });
     const elsewhere = `${discord.origin}/files-pri/${team.id}-F1/x.png`;
     const downloads = slack.fileDownloads.length;
     expect(await failure(clientOf("slack", slack.url).downloadImage(context({ bot_token: app.token }), picture(elsewhere), CAP))).toMatchObject({ code: "PLATFORM_ERROR" });

@@ -640,12 +640,13 @@ export interface FakeSlack {
 
 // -------------------------------------------------------------------------------------- constants
 
-/** Scopes granted by addApp() when none are given. */
+/** Scopes granted by addApp() when none are given (files:read included, as the app manifest in Patchbay's README asks). */
 export const DEFAULT_BOT_SCOPES: readonly string[] = [
   "app_mentions:read",
   "channels:history",
   "channels:read",
   "chat:write",
+  "files:read",
   "groups:history",
   "groups:read",
   "im:history",

@@ -1,6 +1,6 @@
 import { PlatformCallError, ValidationError, isPublicHttpsUrl } from "@patchbay/core";
 import type { Integration, PlatformConnector, SecretBundle, SeenChannel } from "@patchbay/core";
-import { REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "./scopes.ts";
+import { PICTURE_SLACK_SCOPES, REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "./scopes.ts";
 import { openSocketModeUrl } from "./socket-mode.ts";
 import { createSlackWebClient, slackCall } from "./web-client.ts";
 
@@ -38,6 +38,15 @@ export function createSlackConnector(apiUrl: string): PlatformConnector {
     }
   };
 
+  /** Optional scopes the app lacks, as warnings: the integration works, with less. */
+  const scopeWarnings = (auth: AuthTest): string[] => {
+    const granted = new Set(auth.response_metadata?.scopes ?? []);
+    const missing = PICTURE_SLACK_SCOPES.filter((s) => !granted.has(s));
+    return missing.length > 0
+      ? [`Without the ${missing.join(", ")} scope, pictures people share are not read (the model gets the text): add it under OAuth & Permissions and reinstall the app.`]
+      : [];
+  };
+
   return {
     platform: "slack",
 
@@ -73,7 +82,7 @@ export function createSlackConnector(apiUrl: string): PlatformConnector {
         bot: { id: auth.bot_id, username: auth.user ?? auth.user_id, user_id: auth.user_id, ...(auth.app_id ? { app_id: auth.app_id } : {}) },
         secrets: { bot_token: botToken, signing_secret: signingSecret, ...(appToken !== undefined ? { app_token: appToken } : {}) },
         fields: { workspaceId: auth.team_id ?? null, workspaceName: auth.team ?? null },
-        warnings: [],
+        warnings: scopeWarnings(auth),
       };
     },
 
@@ -92,17 +101,22 @@ export function createSlackConnector(apiUrl: string): PlatformConnector {
         throw new PlatformCallError("INVALID_CREDENTIALS", "The stored token now belongs to a different Slack app; rotate bot_token.");
       }
       checkScopes(auth, integration.scope === "all");
+      const optional = scopeWarnings(auth);
       if (integration.delivery === "socket") {
         await openSocketModeUrl(secrets.app_token!, apiUrl);
         return {
           warnings: integration.lastMessageAt
-            ? []
-            : ["No event has reached Patchbay yet: check that Socket Mode is on in the app settings and that Event Subscriptions subscribe to app_mention and message.im."],
+            ? optional
+            : [
+                ...optional,
+                "No event has reached Patchbay yet: check that Socket Mode is on in the app settings and that Event Subscriptions subscribe to app_mention and message.im.",
+              ],
         };
       }
-      if (integration.lastMessageAt) return { warnings: [] };
+      if (integration.lastMessageAt) return { warnings: optional };
       return {
         warnings: [
+          ...optional,
           isPublicHttpsUrl(webhookUrl)
             ? "No event has reached Patchbay yet: paste webhook_url as the Request URL under Event Subscriptions."
             : `No event has reached Patchbay yet, and none can: Slack only calls a public HTTPS Request URL and webhook_url (${webhookUrl}) is not one. ` +

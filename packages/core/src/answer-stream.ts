@@ -96,7 +96,7 @@ export interface StreamedAnswerOptions {
   record(messageId: string): Promise<void>;
   /** Asked before each update reaches the platform; throws to stop the stream (a worker overtaken while it stalled). */
   beforeUpdate?: () => Promise<void>;
-  /** Delay before the first update (tests and the bench may shorten it). */
+  /** Delay before the first update (default FIRST_UPDATE_DELAY_MS; unit tests set it). */
   firstDelayMs?: number;
 }
 

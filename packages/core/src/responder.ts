@@ -33,8 +33,6 @@ export interface ResponderDeps {
   retry: RetryPolicy;
   /** Answers, failures and their latencies, counted for dashboards and alarms. */
   metrics?: Metrics;
-  /** How long a streamed answer gathers words before it first shows them (default FIRST_UPDATE_DELAY_MS). */
-  streamFirstUpdateMs?: number;
 }
 
 export interface Attempt {
@@ -190,7 +188,6 @@ export function createResponder(deps: ResponderDeps) {
                 posted,
                 record: (messageId) => store.recordPartSent(ref, messageId, null),
                 beforeUpdate: () => lease.ensure(),
-                ...(deps.streamFirstUpdateMs !== undefined ? { firstDelayMs: deps.streamFirstUpdateMs } : {}),
               })
           : null;
         const generating = clock.now();

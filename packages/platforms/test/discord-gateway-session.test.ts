@@ -224,6 +224,16 @@ describe("openGatewaySession", () => {
     expect(discord.gateway.connections(app.id).filter((c) => c.closedAt === undefined)).toEqual([]);
   });
 
+  test("closed right after opening (while it fetches where the Gateway is), no connection is left behind", async () => {
+    discord.failNext("getGatewayBot", { kind: "delay", ms: 300 });
+    const { session: s } = session(app.botToken);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = discord.gateway.connections(app.id).length;
+    await s.close("end");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(discord.gateway.connections(app.id).slice(before).filter((c) => c.closedAt === undefined)).toEqual([]);
+  });
+
   test("a hand-over in the middle of a RECONNECT leaves no socket open and the next holder still gets everything", async () => {
     const first = session(app.botToken);
     await first.session.connected;

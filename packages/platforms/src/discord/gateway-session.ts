@@ -162,6 +162,8 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
   let stalled = false;
   let handingOver = false;
   let closing = false;
+  /** close() has destroyed the shards it could reach. */
+  let closed = false;
   let closedForGood = false;
   const closeCode = () => (handingOver ? HANDOVER_CLOSE_CODE : END_CLOSE_CODE);
   let queue: Promise<void> = Promise.resolve();
@@ -251,6 +253,11 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
         }),
       );
     });
+    // A shard spawned after close() destroyed the others (close came while connect() was fetching the Gateway
+    // URL) is closed as soon as its socket says hello.
+    manager.on(WebSocketShardEvents.Hello, () => {
+      if (closed) void manager.destroy({ code: closeCode() });
+    });
     manager.on(WebSocketShardEvents.Ready, () => live("identified"));
     manager.on(WebSocketShardEvents.Resumed, () => live("resumed"));
     manager.on(WebSocketShardEvents.Closed, (code) => {
@@ -318,6 +325,7 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
       const manager = await opening;
       if (manager) await reconnectSettled(manager);
       await manager?.destroy({ code: closeCode() });
+      closed = true;
       if (mode === "end") session = null;
       await queue;
     },

@@ -80,12 +80,26 @@ describe("/v1: the bearer key before the body", () => {
 });
 
 describe("webhooks: reading stops at the platform's cap, before the signature is checked", () => {
+  test("an unknown integration → 404 without reading the body", async () => {
+    const answer = await endlessRequest(h.stack.url, {
+      method: "POST",
+      path: "/webhooks/slack/int_doesnotexist0",
+      headers: { "content-type": "application/json" },
+      chunk: CHUNK,
+      stall: true,
+      hangAfterMs: 5000,
+    });
+    expect({ status: answer.status, code: answer.json?.error?.code, closed: answer.closed }).toEqual({ status: 404, code: "NOT_FOUND", closed: true });
+  });
+
   test.each([
     ["Slack", () => slackUrl],
     ["Discord", () => discordUrl],
   ])("%s: an unsigned endless body → 413, nothing logged for the integration", async (_, path) => {
     const answer = await endlessRequest(h.stack.url, { method: "POST", path: path(), headers: { "content-type": "application/json" }, chunk: CHUNK });
     expect({ status: answer.status, code: answer.json?.error?.code }).toEqual({ status: 413, code: "PAYLOAD_TOO_LARGE" });
+    // The rest is never read: the connection is closed rather than drained.
+    expect(answer.closed).toBe(true);
     const id = path().split("/").pop()!;
     expect((await h.api("GET", `/v1/integrations/${id}/events`)).body.data).toEqual([]);
   });

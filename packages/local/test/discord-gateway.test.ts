@@ -221,6 +221,23 @@ describe("Discord through the Gateway (npm start)", () => {
     expect(h.discord.gateway.identifies(c.app.id)).toBe(1);
   });
 
+  test("restarting npm start hands the session over: the next run RESUMEs, and a message written while it was down is answered once", async () => {
+    const c = await connect({ scope: "all" });
+    h.discord.sendMessage(c.general, { content: "before the restart" });
+    await eventually(() => botMessages(c, c.general).length === 1);
+    await settledEvents(c);
+    await h.restart(() => {
+      expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ closedBy: "client", closeCode: 4200 });
+      h.discord.sendMessage(c.general, { content: "while npm start was down" });
+    });
+    await eventually(() => botMessages(c, c.general).length === 2);
+    expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ how: "resume", path: "/resume" });
+    expect(h.discord.gateway.identifies(c.app.id)).toBe(1);
+    await settledEvents(c);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(botMessages(c, c.general).map((m) => m.content)).toEqual(["Answer to: before the restart", "Answer to: while npm start was down"]);
+  });
+
   test("close 4014: status error with a last_error naming the toggle, no reconnect loop; validate clears it and the Gateway comes back", async () => {
     const c = await connect();
     h.discord.gateway.closeConnections(c.app.id, 4014);
@@ -290,6 +307,8 @@ describe("Discord through the Gateway (npm start)", () => {
     const c = await connect();
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: false });
     await h.discord.gateway.waitForNoConnection(c.app.id);
+    // Paused: the session is ended, not handed over — nothing sent meanwhile is replayed on resuming.
+    expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ closedBy: "client", closeCode: 1000 });
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: true });
     await h.discord.gateway.waitForLive(c.app.id, { count: 2 });
     expect(await h.api("DELETE", `/v1/integrations/${c.integrationId}`)).toMatchObject({ status: 200, body: { deleted: true } });

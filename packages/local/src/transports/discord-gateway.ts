@@ -1,12 +1,15 @@
 import type { Integration, PlatformCallError } from "@patchbay/core";
 import { isFatalCloseError, openGatewaySession } from "@patchbay/platforms/discord";
-import type { GatewaySession, GatewaySessionOptions } from "@patchbay/platforms/discord";
+import type { GatewayResumeState, GatewaySession, GatewaySessionOptions } from "@patchbay/platforms/discord";
 import { DEFAULT_BACKOFF, backoffMs, codeOf, createProblemReporter, pause } from "./transport.ts";
 import type { Backoff, Transport, TransportDeps } from "./transport.ts";
+import type { GatewayResumeStore } from "./discord-gateway-resume.ts";
 
 export interface DiscordGatewayOptions {
   /** REST base (DISCORD_API_URL): GET /gateway/bot says where the Gateway is. */
   apiUrl: string;
+  /** Sessions handed over by the last run, to RESUME. */
+  resumes: GatewayResumeStore;
   /** Waits between attempts to open a session that could not be opened (Discord unreachable). */
   backoff?: Backoff;
   /** After a close Discord means for good, how often the integration is looked at for a fix (validate, a reconcile). */
@@ -30,6 +33,9 @@ const MAX_FATAL_WAIT_MS = 3_600_000;
  * (4004 token, 4014 intents) marks the integration `error` with a `last_error` naming the fix, and nothing
  * reconnects until the integration is no longer `error` (validate cleared it, a reconcile repaired it, or it
  * was paused and resumed); a session that could not be opened at all is tried again with backoff.
+ * Stopped with the integration unchanged (npm start shutting down) the session is handed over — closed with
+ * a code that keeps it alive, its place kept under DATA_DIR — so the next run RESUMEs and Discord replays what
+ * arrived meanwhile; paused, deleted or changed, it is ended.
  */
 export function startDiscordGateway(deps: TransportDeps, integration: Integration, options: DiscordGatewayOptions): Transport {
   const { store, vault, pipeline, logger } = deps;
@@ -41,6 +47,9 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
   /** Sessions in a row that could not be opened, and that Discord closed for good. */
   let failures = 0;
   let fatalStreak = 0;
+  /** How stop() wants the session closed. */
+  let stopMode: "handover" | "end" = "end";
+  let resume: GatewayResumeState | null = null;
   // A live session makes stale whatever fatal close was shown, this run's or an earlier one's.
   const problems = createProblemReporter(deps, id, { breaks: true, isOurs: isFatalCloseError });
 
@@ -56,6 +65,7 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
       ...options.session,
       apiUrl: options.apiUrl,
       token,
+      resume,
       logger: { info: (m, f) => logger.info(m, { integration_id: id, ...f }), warn: (m, f) => logger.warn(m, { integration_id: id, ...f }), error: (m, f) => logger.error(m, { integration_id: id, ...f }) },
       onDispatch: async (dispatch) => {
         // Read fresh for each dispatch: the answering rules are the ones in force when it arrives.
@@ -90,12 +100,23 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
   };
 
   const run = async () => {
+    resume = await options.resumes.take(id).catch((error: unknown) => {
+      logger.warn("discord gateway kept session unreadable; identifying anew", { integration_id: id, error: String(error) });
+      return null;
+    });
     while (!signal.aborted) {
       const token = (await vault.get(id))?.bot_token;
       if (!token) return; // no secrets: the integration is being deleted
       const why = await hold(token);
+      resume = null;
       const closing = session;
       session = null;
+      if (!why && stopMode === "handover" && closing) {
+        await closing.close("handover");
+        const state = closing.resumeState();
+        if (state) await options.resumes.keep(id, state).catch((error: unknown) => logger.warn("discord gateway session not kept", { integration_id: id, error: String(error) }));
+        return;
+      }
       await closing?.close("end");
       if (!why || signal.aborted) return;
       if (why.retryable) {
@@ -117,6 +138,9 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
 
   return {
     async stop() {
+      const now = await store.getIntegration(id).catch(() => undefined);
+      const unchanged = now?.active === true && now.delivery === "gateway" && now.tokenLast4 === integration.tokenLast4;
+      stopMode = unchanged ? "handover" : "end";
       stopping.abort();
       await running;
     },

@@ -1,5 +1,6 @@
 import type { Listener } from "@patchbay/core";
 import { startDiscordGateway } from "./discord-gateway.ts";
+import { createGatewayResumeStore } from "./discord-gateway-resume.ts";
 import type { DiscordGatewayOptions } from "./discord-gateway.ts";
 import { createOffsetStore } from "./offset-store.ts";
 import { startSlackSocketMode } from "./slack-socket-mode.ts";
@@ -27,16 +28,17 @@ export interface LocalTransportsOptions {
   intervalMs?: number;
   telegram?: Omit<TelegramPollingOptions, "apiUrl" | "offsets">;
   slack?: Omit<SlackSocketModeOptions, "apiUrl">;
-  discord?: Omit<DiscordGatewayOptions, "apiUrl">;
+  discord?: Omit<DiscordGatewayOptions, "apiUrl" | "resumes">;
 }
 
 /** The transports of the local runtime, one per integration that receives through one, kept in step with the store. */
 export async function startLocalTransports(deps: TransportDeps, options: LocalTransportsOptions): Promise<TransportSupervisor> {
   const offsets = await createOffsetStore(options.dataDir);
+  const resumes = await createGatewayResumeStore(options.dataDir);
   const all: Partial<Record<Listener, TransportFactory>> = {
     polling: (d, integration) => startTelegramPolling(d, integration, { ...options.telegram, apiUrl: options.telegramApiUrl, offsets }),
     socket: (d, integration) => startSlackSocketMode(d, integration, { ...options.slack, apiUrl: options.slackApiUrl }),
-    gateway: (d, integration) => startDiscordGateway(d, integration, { ...options.discord, apiUrl: options.discordApiUrl }),
+    gateway: (d, integration) => startDiscordGateway(d, integration, { ...options.discord, apiUrl: options.discordApiUrl, resumes }),
   };
   const factories = Object.fromEntries(options.listeners.flatMap((listener) => (all[listener] ? [[listener, all[listener]]] : [])));
   return startTransportSupervisor(deps, { factories, offsets, ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}) });

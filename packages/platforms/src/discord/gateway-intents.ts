@@ -1,7 +1,7 @@
 import { allowsMessageContent } from "./application-flags.ts";
 
 /** Gateway intent bits Patchbay asks for (Discord docs, "Gateway Intents"). */
-export const GATEWAY_INTENTS = {
+const GATEWAY_INTENTS = {
   /** GUILD_CREATE, THREAD_*, CHANNEL_*: where threads belong. */
   guilds: 1 << 0,
   guildMessages: 1 << 9,

@@ -31,7 +31,7 @@ export interface GatewayDispatch {
 }
 
 /** The dispatches Patchbay acts on; the others only feed the session's own state (READY, GUILD_CREATE, THREAD_*). */
-export const FORWARDED_DISPATCHES: ReadonlySet<string> = new Set(["MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "INTERACTION_CREATE"]);
+const FORWARDED_DISPATCHES: ReadonlySet<string> = new Set(["MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "INTERACTION_CREATE"]);
 
 export interface GatewaySessionOptions {
   /** REST base (DISCORD_API_URL): `GET /gateway/bot` says where the Gateway is, threads' parents are read there. */
@@ -116,7 +116,7 @@ const FATAL_CLOSES: Record<number, { code: PlatformCallError["code"]; message: s
 };
 
 /** The fatal error for a close code, or null when the library reconnects after it. */
-export function fatalClose(closeCode: number): PlatformCallError | null {
+function fatalClose(closeCode: number): PlatformCallError | null {
   const fatal = FATAL_CLOSES[closeCode];
   return fatal ? new PlatformCallError(fatal.code, fatal.message, { platform: "discord", close_code: closeCode }) : null;
 }

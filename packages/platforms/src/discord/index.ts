@@ -6,9 +6,9 @@ import { discordImageDownload } from "./image-download.ts";
 import { createDiscordRest } from "./rest.ts";
 
 export { discordWebhookDriver };
-export { FORWARDED_DISPATCHES, fatalClose, isFatalCloseError, openGatewaySession } from "./gateway-session.ts";
+export { isFatalCloseError, openGatewaySession } from "./gateway-session.ts";
 export type { GatewayDispatch, GatewayResumeState, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
-export { GATEWAY_INTENTS, gatewayIntents } from "./gateway-intents.ts";
+export { gatewayIntents } from "./gateway-intents.ts";
 export { listensOnGateway, runLeasedListener } from "./leased-listener.ts";
 export type { LeasedListenerDeps, LeasedListenerOptions, ListenerReport } from "./leased-listener.ts";
 export type { DiscordRoute } from "./route.ts";

@@ -234,6 +234,27 @@ describe("interactions", () => {
     }
   });
 
+  test("a long bold answer stays bold across its messages: each one closes the bold and the next reopens it", async () => {
+    const c = await connect();
+    const words = Array.from({ length: 700 }, (_, i) => `word${i}`).join(" ");
+    h.openai.reply(() => `**${words}**`);
+    try {
+      const interaction = ask(c, "all in bold");
+      await h.discord.deliverInteraction(c.app.id, interaction);
+      await eventually(async () => (await events(c))[0]?.type === "replied");
+      const messages = h.discord.interactionMessages(interaction.token).filter((m) => m.kind !== "response");
+      // Each message as it ends up (a streamed answer edits them as it grows).
+      const last = new Map(messages.map((m) => [m.messageId, m.content]));
+      const contents = [...last.values()];
+      expect(contents.length).toBeGreaterThan(2);
+      for (const content of contents) expect(content).toMatch(/^\*\*word\d+( word\d+)*\*\*$/);
+      expect(contents.every((content) => content.length <= 2000)).toBe(true);
+      expect(contents.map((content) => content.slice(2, -2)).join(" ")).toBe(words);
+    } finally {
+      h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
+    }
+  });
+
   test("outside channel_ids or while inactive: an immediate ephemeral message and no model call", async () => {
     const c = await connect({ channel_ids: [] });
     const news = c.guild.channels.find((ch) => ch.name === "news")!.id;

@@ -28,7 +28,7 @@ export interface GatewayWorld {
 }
 
 /** Gateway intent bits the fake reads (gateway.mdx "List of Intents"). */
-export const INTENT = { guilds: 1 << 0, guildMembers: 1 << 1, presences: 1 << 8, guildMessages: 1 << 9, directMessages: 1 << 12, messageContent: 1 << 15 } as const;
+const INTENT = { guilds: 1 << 0, guildMembers: 1 << 1, presences: 1 << 8, guildMessages: 1 << 9, directMessages: 1 << 12, messageContent: 1 << 15 } as const;
 /** Every documented intent bit; anything else closes with 4013. */
 const KNOWN_INTENTS = 0b11_0011_0001_1111_1111_1111_1111;
 /** Privileged intent → the application flags (either one) that allow it (application.mdx "Application Flags"). */

@@ -433,6 +433,25 @@ describe("answer once, deliver always", () => {
     }
   });
 
+  test("a long bold answer stays bold across its messages, each within 4096 characters", async () => {
+    const bot = await connect();
+    const words = Array.from({ length: 900 }, (_, i) => `word${i}`).join(" ");
+    h.openai.reply(() => `**${words}**`);
+    try {
+      await h.telegram.deliver(bot.token, message(privateChat, "all in bold"));
+      await eventually(async () => (await h.api("GET", `/v1/integrations/${bot.integrationId}/events`)).body.data[0]?.type === "replied");
+      const sent = h.telegram.sentMessages(bot.token);
+      expect(sent.length).toBeGreaterThan(1);
+      for (const part of sent) {
+        expect(part.text.length).toBeLessThanOrEqual(4096);
+        expect(part.entities).toEqual([{ type: "bold", offset: 0, length: part.text.length }]);
+      }
+      expect(sent.map((part) => part.text).join(" ")).toBe(words);
+    } finally {
+      h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
+    }
+  });
+
   test("formatting Telegram cannot parse is resent as plain text", async () => {
     const bot = await connect();
     h.openai.reply(() => "Use **bold** and `code` here");

@@ -99,6 +99,25 @@ describe("openGatewaySession", () => {
     expect(dispatches.some((d) => d.t === "READY" || d.t === "GUILD_CREATE" || d.t === "THREAD_CREATE")).toBe(false);
   });
 
+  test("the bot's own edits (a streamed answer growing) are not handed on; other people's are", async () => {
+    const { session: s, dispatches, waitFor } = session(app.botToken);
+    await s.connected;
+    const edited = (authorId: string, id: string) => ({ id, channel_id: GENERAL, guild_id: "1", content: "edited", edited_timestamp: new Date().toISOString(), author: { id: authorId, username: "x" } });
+    discord.gateway.dispatch(app.id, "MESSAGE_UPDATE", edited(app.botId, "1320000000000000001"));
+    discord.gateway.dispatch(app.id, "MESSAGE_UPDATE", edited("1100000000000000001", "1320000000000000002"));
+    await waitFor((d) => messageId(d) === "1320000000000000002");
+    expect(dispatches.filter((d) => d.t === "MESSAGE_UPDATE").map(messageId)).toEqual(["1320000000000000002"]);
+
+    // A session that RESUMEs sees no READY: it knows the bot from the application it read at open.
+    await s.close("handover");
+    const resumed = session(app.botToken, { resume: s.resumeState() });
+    await resumed.session.connected;
+    discord.gateway.dispatch(app.id, "MESSAGE_UPDATE", edited(app.botId, "1320000000000000003"));
+    discord.gateway.dispatch(app.id, "MESSAGE_UPDATE", edited("1100000000000000001", "1320000000000000004"));
+    await resumed.waitFor((d) => messageId(d) === "1320000000000000004");
+    expect(resumed.dispatches.filter((d) => d.t === "MESSAGE_UPDATE").map(messageId)).toEqual(["1320000000000000004"]);
+  });
+
   test("the parent of a thread it has not seen is read once with GET /channels/{id}", async () => {
     // Without the GUILDS intent neither GUILD_CREATE nor THREAD_CREATE come.
     const { session: s, waitFor } = session(noContent.botToken, { intents: 1 << 9 });

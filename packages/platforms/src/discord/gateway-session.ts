@@ -201,15 +201,21 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
     }
   };
 
+  /** The bot user (READY's, or the application's read at open): its own edits (a streamed answer growing) are not handed on. */
+  let botUserId: string | undefined;
+  const ownEdit = (payload: { t: string; d: unknown }) =>
+    payload.t === "MESSAGE_UPDATE" && botUserId !== undefined && (payload.d as { author?: { id?: unknown } } | null)?.author?.id === botUserId;
+
   const handOn = async (payload: { t: string; s: number; d: unknown }) => {
     threads.observe(payload.t, payload.d);
     if (payload.t === "READY") {
+      botUserId = (payload.d as { user?: { id?: string } } | null)?.user?.id;
       // A new session starts counting again; what the old one missed is gone with it.
       stalled = false;
       handedThrough = payload.s;
       return;
     }
-    if (FORWARDED_DISPATCHES.has(payload.t)) {
+    if (FORWARDED_DISPATCHES.has(payload.t) && !ownEdit(payload)) {
       const parentId = await threads.parentOf(payload.t, payload.d);
       const dispatch: GatewayDispatch = { op: 0, t: payload.t, s: payload.s, d: payload.d, ...(parentId ? { patchbay_parent_id: parentId } : {}) };
       const ingested = await handOnWithRetries(dispatch);
@@ -293,7 +299,8 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
 
   const readIntents = async () => {
     if (options.intents !== undefined) return options.intents;
-    const application = await rest<{ flags?: number }>("GET", "/applications/@me", { token: options.token });
+    const application = await rest<{ id: string; flags?: number; bot?: { id: string } }>("GET", "/applications/@me", { token: options.token });
+    botUserId ??= application.bot?.id ?? application.id;
     return gatewayIntents(application.flags);
   };
 

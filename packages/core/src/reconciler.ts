@@ -30,7 +30,7 @@ export function createReconciler({ store, integrations, logger, pageSize = PAGE_
     } catch (error) {
       // A kept place the store no longer understands (a changed key layout): the walk starts again.
       if (!(error instanceof ValidationError) || cursor === undefined) throw error;
-      logger.warn("reconciler cursor not usable, starting from the beginning", {});
+      logger.warn("reconciler cursor not usable, starting from the beginning");
       return store.scanIntegrations({ limit: pageSize });
     }
   };

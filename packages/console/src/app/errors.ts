@@ -44,7 +44,7 @@ export const IGNORE_REASONS: Record<IgnoreReason, string> & Record<string, strin
   unsupported_event: "a kind of event Patchbay does not act on",
   unexpected_payload: "the platform sent a shape Patchbay does not expect",
   expired_interaction: "a Discord interaction too old to answer (over 15 minutes)",
-  guild_not_allowed: "a Discord interaction from another server than this integration's",
+  guild_not_allowed: "a Discord interaction or message from another server than this integration's",
   duplicate_delivery: "already delivered to an earlier integration of the same bot, and answered there",
 };
 

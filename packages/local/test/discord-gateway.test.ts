@@ -324,5 +324,13 @@ describe("Discord through the Gateway (npm start)", () => {
     await eventually(() => h.discord.interactionStatus(interaction.token).acknowledged);
     expect(h.discord.interactionStatus(interaction.token).responseType).toBe(5);
     await eventually(() => h.discord.interactionMessages(interaction.token).some((m) => m.kind === "edit" && m.content === "Answer to: over the gateway?"));
+
+    // Refused (outside channel_ids): the callback carries the ephemeral refusal, as the webhook's answer would.
+    await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { channel_ids: [c.general] });
+    const outside = h.discord.createInteraction(c.app.id, { data: slashCommand("in news?"), guild_id: c.guild.id, channel_id: c.news });
+    h.discord.dispatchInteraction(c.app.id, outside);
+    await eventually(() => h.discord.interactionStatus(outside.token).acknowledged);
+    expect(h.discord.interactionStatus(outside.token).responseType).toBe(4);
+    expect(h.discord.callsTo("createInteractionResponse").at(-1)!.body).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/this channel/) } });
   });
 });

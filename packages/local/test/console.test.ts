@@ -282,7 +282,7 @@ describe("the console at /console", () => {
     await page.goto(`${h.stack.url}/console#/replicas/${replicaId}/connect/slack`);
     await page.getByRole("heading", { level: 1, name: "Connect a Slack bot to Ada" }).waitFor();
     const manifest = JSON.parse(await page.getByLabel("App manifest", { exact: true }).inputValue());
-    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["app_mentions:read", "chat:write", "im:history", "channels:read", "groups:read"]));
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["app_mentions:read", "chat:write", "im:history", "channels:read", "groups:read", "files:read"]));
     await page.getByLabel("Socket Mode (npm start on a laptop, no public URL)").check();
     expect(JSON.parse(await page.getByLabel("App manifest", { exact: true }).inputValue()).settings.socket_mode_enabled).toBe(true);
     await page.getByLabel("App-level token").waitFor();

@@ -3,4 +3,4 @@
  * can take it without the platform clients.
  */
 export { inviteUrl } from "./discord/commands.ts";
-export { REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "./slack/scopes.ts";
+export { PICTURE_SLACK_SCOPES, REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "./slack/scopes.ts";

@@ -1,4 +1,4 @@
-import { REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "@patchbay/platforms/setup";
+import { PICTURE_SLACK_SCOPES, REQUIRED_SLACK_SCOPES, SCOPE_ALL_SLACK_SCOPES } from "@patchbay/platforms/setup";
 
 /** Slack caps an app's display name at 35 characters. */
 const SLACK_NAME_MAX = 35;
@@ -18,7 +18,7 @@ export function slackManifest(name: string, delivery: { socketMode: true } | { s
       app_home: { messages_tab_enabled: true, messages_tab_read_only_enabled: false },
       bot_user: { display_name: appName, always_online: true },
     },
-    oauth_config: { scopes: { bot: [...REQUIRED_SLACK_SCOPES, ...SCOPE_ALL_SLACK_SCOPES] } },
+    oauth_config: { scopes: { bot: [...REQUIRED_SLACK_SCOPES, ...SCOPE_ALL_SLACK_SCOPES, ...PICTURE_SLACK_SCOPES] } },
     settings: {
       ...(eventSubscriptions ? { event_subscriptions: eventSubscriptions } : {}),
       org_deploy_enabled: false,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { PlatformCallError } from "./errors.ts";
-import { createUpdateThrottle, streamAnswer } from "./answer-stream.ts";
+import { DRAFT_REFRESH_MS, createUpdateThrottle, streamAnswer } from "./answer-stream.ts";
 import type { StreamedAnswerOptions } from "./answer-stream.ts";
 import { systemClock } from "./clock.ts";
 import type { OutboundContext, PartStreaming, PlatformClient } from "./ports.ts";
@@ -310,6 +310,23 @@ describe("streamAnswer", () => {
     await result;
     expect(platform.calls).toEqual(["draft one two", "send#0 one two", "draft three", "send#1 three four", "draft five"]);
     expect(posted).toEqual(["m1", "m2"]);
+  });
+
+  test("a draft is shown again while the model pauses, before it would fade; the same text is not re-sent sooner", async () => {
+    const platform = memoryPlatform({ drafts: true });
+    const model = modelOutput();
+    const result = streamAnswer(model.deltas, options(platform));
+    model.write("Thinking about it");
+    await vi.advanceTimersByTimeAsync(FIRST);
+    expect(platform.drafts).toEqual(["Thinking about it"]);
+    await vi.advanceTimersByTimeAsync(DRAFT_REFRESH_MS - FIRST - 1);
+    expect(platform.drafts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2 * DRAFT_REFRESH_MS);
+    expect(platform.drafts).toEqual(["Thinking about it", "Thinking about it", "Thinking about it"]);
+    model.write(", done.");
+    model.end();
+    await result;
+    expect(platform.calls.filter((call) => call.startsWith("post") || call.startsWith("send"))).toEqual([]);
   });
 
   test("a stream resumed after a crash edits the parts already posted and posts nothing again", async () => {

@@ -6,6 +6,8 @@ import type { Clock, Logger, OutboundContext, PartStreaming, PlatformClient } fr
 export const FIRST_UPDATE_DELAY_MS = 200;
 /** However often a platform says "too many requests", a stream still shows progress this often. */
 export const MAX_UPDATE_INTERVAL_MS = 15_000;
+/** A draft is a short-lived preview (Telegram's lasts about 30 s): while the model pauses, it is shown again this often. */
+export const DRAFT_REFRESH_MS = 20_000;
 
 /** Runs a platform update at most once per interval, never two at once, and once more after the last request. */
 export interface UpdateThrottle {
@@ -118,6 +120,7 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
   const shown = new Map<number, string>();
   const finalized = new Map<number, string>();
   let draft = "";
+  let draftAt = 0;
   let text = "";
 
   const update = async () => {
@@ -129,7 +132,10 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
         if (shown.get(index) === part && (last || finalized.get(index) === part)) continue;
         await streaming.editPart(context, posted[index]!, part, index, !last);
       } else if (last && drafts) {
-        if (draft !== part) await streaming.showDraft?.(context, part);
+        if (draft !== part || options.clock.now() - draftAt >= DRAFT_REFRESH_MS) {
+          await streaming.showDraft?.(context, part);
+          draftAt = options.clock.now();
+        }
         draft = part;
         continue;
       } else {
@@ -152,6 +158,19 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
     },
     update,
   );
+  // A draft left alone fades: while no words come, it is shown again before it would.
+  let writing = true;
+  let wake: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (wake = resolve));
+  const keepDraft = async () => {
+    while (writing) {
+      const due = draft === "" ? DRAFT_REFRESH_MS : draftAt + DRAFT_REFRESH_MS - options.clock.now();
+      // At least a second apart, so a refresh still waiting for its turn is not asked for again and again.
+      await Promise.race([options.clock.sleep(Math.max(due, 1000)), ended]);
+      if (writing && draft !== "" && options.clock.now() - draftAt >= DRAFT_REFRESH_MS) throttle.request();
+    }
+  };
+  const keeping = drafts ? keepDraft() : Promise.resolve();
   try {
     for await (const delta of deltas) {
       text += delta;
@@ -159,6 +178,9 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
       if (text.trim() !== "") throttle.request();
     }
   } finally {
+    writing = false;
+    wake();
+    await keeping;
     await throttle.stop();
   }
   if (throttle.failure !== undefined) throw asError(throttle.failure);

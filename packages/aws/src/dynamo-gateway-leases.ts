@@ -14,7 +14,7 @@ const LEASE_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 const resumeOf = (item: Item | undefined): GatewayResume | null => {
   const resume = item?.resume as GatewayResume | undefined;
-  return resume ? { sessionId: resume.sessionId, sequence: Number(resume.sequence), resumeUrl: resume.resumeUrl } : null;
+  return resume ? { sessionId: resume.sessionId, sequence: Number(resume.sequence), resumeUrl: resume.resumeUrl, savedAt: Number(resume.savedAt) } : null;
 };
 
 /** The item of an integration's lease (deleted with the integration). */
@@ -24,17 +24,24 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
   const key = gatewayLeaseKey;
 
   return {
-    async takeGatewayLease(integrationId, holder, now, until): Promise<GatewayLeaseClaim> {
+    async takeGatewayLease(integrationId, holder, now, { until, endsBy }): Promise<GatewayLeaseClaim> {
       try {
         const result = await client.send(
           new UpdateCommand({
             TableName,
             Key: key(integrationId),
-            UpdateExpression: "SET kind = :kind, holder = :holder, #until = :until, expiresAt = :expires",
-            // Free (never taken, or handed over), ours already, or its holder's time is up.
+            UpdateExpression: "SET kind = :kind, holder = :holder, #until = :until, endsBy = :endsBy, expiresAt = :expires",
+            // Free (never taken, or handed over), ours already, or its holder's time is up (crashed, or too slow to renew).
             ConditionExpression: "attribute_not_exists(holder) OR holder = :holder OR #until <= :now",
             ExpressionAttributeNames: { "#until": "until" },
-            ExpressionAttributeValues: { ":kind": "gateway-lease", ":holder": holder, ":until": until, ":now": now, ":expires": seconds(until + LEASE_RETENTION_MS) },
+            ExpressionAttributeValues: {
+              ":kind": "gateway-lease",
+              ":holder": holder,
+              ":until": until,
+              ":endsBy": endsBy,
+              ":now": now,
+              ":expires": seconds(until + LEASE_RETENTION_MS),
+            },
             ReturnValues: "ALL_NEW",
           }),
         );
@@ -42,8 +49,24 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         const current = await table.get(PARTITION, integrationId);
-        return { taken: false, lease: { holder: String(current?.holder ?? ""), until: Number(current?.until ?? 0) } };
+        return { taken: false, lease: { holder: String(current?.holder ?? ""), until: Number(current?.until ?? 0), endsBy: Number(current?.endsBy ?? 0) } };
       }
+    },
+
+    async renewGatewayLease(integrationId, holder, until, resume) {
+      return conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(integrationId),
+            // One write per renewal, the session riding along: a crashed holder's successor RESUMEs from it.
+            UpdateExpression: `SET #until = :until, expiresAt = :expires${resume ? ", #resume = :resume" : ""}`,
+            ConditionExpression: "holder = :holder",
+            ExpressionAttributeNames: { "#until": "until", ...(resume ? { "#resume": "resume" } : {}) },
+            ExpressionAttributeValues: { ":holder": holder, ":until": until, ":expires": seconds(until + LEASE_RETENTION_MS), ...(resume ? { ":resume": resume } : {}) },
+          }),
+        ),
+      );
     },
 
     async releaseGatewayLease(integrationId, holder, resume) {
@@ -66,11 +89,11 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
         KeyConditionExpression: "pk = :pk",
         FilterExpression: "attribute_exists(holder)",
         ExpressionAttributeValues: { ":pk": PARTITION },
-        ProjectionExpression: "sk, holder, #until",
+        ProjectionExpression: "sk, holder, #until, endsBy",
         ExpressionAttributeNames: { "#until": "until" },
         ConsistentRead: true,
       });
-      return items.map((item) => ({ integrationId: String(item.sk), holder: String(item.holder), until: Number(item.until) }));
+      return items.map((item) => ({ integrationId: String(item.sk), holder: String(item.holder), until: Number(item.until), endsBy: Number(item.endsBy) }));
     },
   };
 }

@@ -258,13 +258,17 @@ export interface GatewayResume {
   /** The last sequence number handed on; the replay starts after it. */
   sequence: number;
   resumeUrl: string;
+  /** When (ms since the epoch) its holder saved it: if the session can no longer be resumed, what came after is lost. */
+  savedAt: number;
 }
 
 /** Who holds an integration's Gateway connection, when another listener instance does. */
 export interface GatewayLease {
   holder: string;
-  /** Until when (ms since the epoch) it is held; after that any instance may take it. */
+  /** Until when (ms since the epoch) it is held; after that any instance may take it. Its live holder renews it. */
   until: number;
+  /** The holder's hard deadline (its function's time limit): it hands the lease over before then, never renews past it. */
+  endsBy: number;
 }
 
 export type GatewayLeaseClaim = { taken: true; resume: GatewayResume | null } | { taken: false; lease: GatewayLease };
@@ -272,10 +276,15 @@ export type GatewayLeaseClaim = { taken: true; resume: GatewayResume | null } | 
 /** One listener instance at a time holds an integration's Gateway connection: a lease taken by conditional writes. */
 export interface GatewayLeaseStore {
   /**
-   * Takes the lease until `until` (ms since the epoch) unless another holder's is live at `now`: taken, with the
-   * session the last holder handed over; else who holds it and until when.
+   * Takes the lease until `term.until` (ms since the epoch) unless another holder's is live at `now`: taken, with
+   * the session the last holder left (handed over, or saved by its renewals before it crashed); else who holds it.
    */
-  takeGatewayLease(integrationId: string, holder: string, now: number, until: number): Promise<GatewayLeaseClaim>;
+  takeGatewayLease(integrationId: string, holder: string, now: number, term: { until: number; endsBy: number }): Promise<GatewayLeaseClaim>;
+  /**
+   * Extends `holder`'s lease to `until`, saving `resume` with it when given (else the saved session stays); false
+   * when `holder` no longer holds it (another instance took it after it ran out), and then nothing is written.
+   */
+  renewGatewayLease(integrationId: string, holder: string, until: number, resume?: GatewayResume): Promise<boolean>;
   /** Gives the lease up at once, leaving `resume` for the next holder; false when `holder` no longer held it. */
   releaseGatewayLease(integrationId: string, holder: string, resume: GatewayResume | null): Promise<boolean>;
   /** The leases held now, live or past their time, in one read (a lease handed over is free and not listed). */

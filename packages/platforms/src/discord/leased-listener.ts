@@ -18,14 +18,24 @@ export interface LeasedListenerOptions {
   apiUrl: string;
   /** Names this instance in the leases it takes (an invocation's request id: never reused). */
   instanceId: string;
-  /** When this instance is surely gone (its invocation's time limit): its leases run until then. */
+  /** When this instance is surely gone (its invocation's time limit): its leases never run past it. */
   deadline: number;
   /** When it hands its connections over, early enough before `deadline` to close them and write their sessions. */
   handoverAt: number;
   /** How often it follows the store: pausing, deleting or creating an integration takes effect within this. */
   refreshMs: number;
   /**
-   * A lease another instance hands over within this is waited for (polled every `refreshMs`) instead of left
+   * How long a lease lasts past its last renewal: if this instance crashes, its bots wait this long (plus the
+   * time until an instance next starts) for another to take them over and RESUME.
+   */
+  leaseMs: number;
+  /**
+   * How often its passes renew each lease, saving the session's resume state with it when it moved: one write
+   * per bot per renewal. Well below `leaseMs`, so a renewal or two may fail (the store busy) before it runs out.
+   */
+  renewMs: number;
+  /**
+   * A lease whose holder ends (hands over) within this is waited for (polled every `refreshMs`) instead of left
    * to a later instance: the schedule's interval plus a refresh, so whichever instance starts last before a
    * hand-over takes it at once.
    */
@@ -38,10 +48,12 @@ export interface LeasedListenerOptions {
 export interface ListenerReport {
   /** Integrations whose connection it held, in the order it took them. */
   held: string[];
-  /** Of those, the ones whose session it RESUMEd from a hand-over rather than IDENTIFYing anew. */
+  /** Of those, the ones whose session it RESUMEd (handed over, or saved by a crashed holder) rather than IDENTIFYing anew. */
   resumed: string[];
   /** The ones it handed over at its end with a session to resume. */
   handedOver: string[];
+  /** The ones whose lease another instance took because this one did not renew it in time (stalled); closed, not ended. */
+  lost: string[];
 }
 
 interface Held {
@@ -50,6 +62,10 @@ interface Held {
   tokenLast4: string;
   /** Set once the session stopped by itself; the next pass ends it (what is held changes in passes only). */
   state: { stopped: boolean };
+  /** When the lease was last written. */
+  renewedAt: number;
+  /** The resume state the lease holds now: a renewal writes it again only once the session moved on. */
+  saved: GatewayResume | null;
 }
 
 const SCAN_PAGE = 100;
@@ -62,20 +78,25 @@ const SCAN_PAGE = 100;
 export const listensOnGateway = (integration: Integration) =>
   integration.platform === "discord" && integration.active && integration.delivery === "gateway" && integration.registration !== "error";
 
+const sameSession = (a: Omit<GatewayResume, "savedAt">, b: GatewayResume | null) =>
+  b !== null && a.sessionId === b.sessionId && a.sequence === b.sequence && a.resumeUrl === b.resumeUrl;
+
 /**
  * One listener instance (a scheduled function invocation): until `handoverAt` it holds a Gateway session for
  * each listening integration whose lease it can take, feeds their dispatches to the pipeline, and follows the
- * store every `refreshMs` (a paused, deleted or rotated integration is closed; a new one opened). At the end it
- * closes its sessions without ending them and hands each over through its lease, so the next holder RESUMEs
- * and Discord replays what came in between: nothing is lost, and no IDENTIFY is spent. An instance with
- * nothing to hold or wait for returns at once. A message seen by two sessions (replays, overlapping holders)
- * is answered once: the pipeline's dedupe and the responder's delivery claim see to it.
+ * store every `refreshMs` (a paused, deleted or rotated integration is closed; a new one opened). Its leases
+ * are short and renewed as it goes, each renewal saving where the session stands, so if the instance crashes
+ * the next one takes its bots within `leaseMs` plus a schedule interval and RESUMEs: Discord replays what came
+ * in between. At the end it closes its sessions without ending them and hands each over through its lease, so
+ * the next holder RESUMEs at once: nothing is lost, and no IDENTIFY is spent. An instance with nothing to hold
+ * or wait for returns at once. A message seen by two sessions (replays, overlapping holders) is answered once:
+ * the pipeline's dedupe and the responder's delivery claim see to it.
  */
 export async function runLeasedListener(deps: LeasedListenerDeps, options: LeasedListenerOptions): Promise<ListenerReport> {
   const { store, vault, pipeline, clock, logger } = deps;
   const me = options.instanceId;
   const held = new Map<string, Held>();
-  const report: ListenerReport = { held: [], resumed: [], handedOver: [] };
+  const report: ListenerReport = { held: [], resumed: [], handedOver: [], lost: [] };
   const nowIso = () => new Date(clock.now()).toISOString();
 
   const listening = async (): Promise<Map<string, Integration>> => {
@@ -119,7 +140,13 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
     state.stopped = true;
   };
 
-  const open = async (integration: Integration, resume: GatewayResume | null) => {
+  /**
+   * Opens the session of a lease just taken: RESUMEd from what the last holder left, else IDENTIFYd. `crashed`
+   * names a last holder that left without handing over. A session that could have been resumed but was
+   * IDENTIFYd anew (Discord said too late, or a crashed holder saved none) missed what came in between: the
+   * log says which and since when, so nothing is lost silently.
+   */
+  const open = async (integration: Integration, resume: GatewayResume | null, crashed: string | null, takenAt: number) => {
     const bundle = await vault.get(integration.id);
     const secrets = bundle ? readDiscordSecrets(bundle) : null;
     if (!secrets) {
@@ -128,19 +155,71 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       return;
     }
     const state = { stopped: false };
+    const sessionLogger = withLogFields(logger, { integration_id: integration.id });
+    let first = true;
+    const onConnected = (how: "identified" | "resumed") => {
+      if (!first) return;
+      first = false;
+      if (how === "resumed") {
+        report.resumed.push(integration.id);
+        return;
+      }
+      if (!resume && !crashed) return;
+      sessionLogger.warn("discord gateway session could not be resumed: messages sent between lost_since and lost_until may have been missed", {
+        previous_holder: crashed,
+        lost_session_id: resume?.sessionId ?? null,
+        lost_after_sequence: resume?.sequence ?? null,
+        lost_since: resume ? new Date(resume.savedAt).toISOString() : null,
+        lost_until: nowIso(),
+      });
+    };
     const session = openGatewaySession({
       ...options.session,
       apiUrl: options.apiUrl,
       token: secrets.bot_token,
       resume,
-      logger: withLogFields(logger, { integration_id: integration.id }),
+      logger: sessionLogger,
       onDispatch: (dispatch) => forward(integration.id, dispatch),
       onFatal: (error) => fatal(integration.id, state, error),
+      onConnected,
     });
-    held.set(integration.id, { session, tokenLast4: integration.tokenLast4, state });
+    held.set(integration.id, { session, tokenLast4: integration.tokenLast4, state, renewedAt: takenAt, saved: resume });
     report.held.push(integration.id);
-    if (resume) report.resumed.push(integration.id);
     logger.info("discord gateway taken", { integration_id: integration.id, resuming: resume !== null });
+  };
+
+  const leaseUntil = (now: number) => Math.min(now + options.leaseMs, options.deadline);
+
+  /**
+   * Another instance took the lease after this one failed to renew it in time (stalled, not crashed). That one
+   * RESUMEs or has RESUMEd the session, so it is closed without ending it, and not written any more.
+   */
+  const lose = async (id: string, entry: Held) => {
+    held.delete(id);
+    report.lost.push(id);
+    logger.warn("discord gateway lease lost to another instance: session closed and left to it", { integration_id: id });
+    await entry.session.close("handover");
+  };
+
+  /** Renews every lease due, in one go, each with where its session stands now when that moved since the last write. */
+  const renew = async () => {
+    const now = clock.now();
+    const due = [...held].filter(([, entry]) => now - entry.renewedAt >= options.renewMs);
+    await Promise.all(
+      due.map(async ([id, entry]) => {
+        const state = entry.session.resumeState();
+        const resume = state && !sameSession(state, entry.saved) ? { ...state, savedAt: now } : undefined;
+        try {
+          if (!(await store.renewGatewayLease(id, me, leaseUntil(now), resume))) return await lose(id, entry);
+        } catch (error) {
+          // Tried again next pass; the lease lasts several renewals.
+          logger.warn("discord gateway lease not renewed", { integration_id: id, error: error instanceof Error ? error.message : String(error) });
+          return;
+        }
+        entry.renewedAt = now;
+        if (resume) entry.saved = resume;
+      }),
+    );
   };
 
   /** One pass over the store; whether this instance has anything left to hold or wait for. */
@@ -149,6 +228,7 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
     for (const [id, entry] of held) {
       if (entry.state.stopped || wanted.get(id)?.tokenLast4 !== entry.tokenLast4) await end(id);
     }
+    await renew();
     const now = clock.now();
     const leases = new Map((await store.heldGatewayLeases()).map((lease) => [lease.integrationId, lease]));
     let waiting = false;
@@ -156,11 +236,13 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       if (held.has(integration.id)) continue;
       const lease = leases.get(integration.id);
       if (lease && lease.holder !== me && lease.until > now) {
-        waiting ||= lease.until <= now + options.successorWindowMs;
+        waiting ||= lease.endsBy <= now + options.successorWindowMs;
         continue;
       }
-      const claim = await store.takeGatewayLease(integration.id, me, now, options.deadline);
-      if (claim.taken) await open(integration, claim.resume);
+      const claim = await store.takeGatewayLease(integration.id, me, now, { until: leaseUntil(now), endsBy: options.deadline });
+      // A lease still listed but run out was not handed over: its holder crashed (or stalled) without releasing it.
+      const crashed = lease && lease.holder !== me ? lease.holder : null;
+      if (claim.taken) await open(integration, claim.resume, crashed, now);
       else waiting = true; // taken by another instance just now: look again next pass
     }
     return held.size > 0 || waiting;
@@ -171,7 +253,8 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       [...held].map(async ([id, entry]) => {
         held.delete(id);
         await entry.session.close("handover");
-        const resume = entry.session.resumeState();
+        const state = entry.session.resumeState();
+        const resume = state ? { ...state, savedAt: clock.now() } : null;
         if ((await store.releaseGatewayLease(id, me, resume)) && resume) report.handedOver.push(id);
       }),
     );
@@ -184,6 +267,11 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
   } finally {
     await handOver();
   }
-  logger.info("discord gateway listener done", { held: report.held.length, resumed: report.resumed.length, handed_over: report.handedOver.length });
+  logger.info("discord gateway listener done", {
+    held: report.held.length,
+    resumed: report.resumed.length,
+    handed_over: report.handedOver.length,
+    lost: report.lost.length,
+  });
   return report;
 }

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { slashCommand } from "@patchbay/testing";
 import type { DiscordMessage, FakeDiscordApplication, FakeDiscordGuild } from "@patchbay/testing";
@@ -62,6 +64,13 @@ async function settledEvents(c: Connected): Promise<any[]> {
     return list.every((e) => e.type !== "processing") && h.stack.queue.pending().length === 0 ? list : undefined;
   });
 }
+
+/** Where npm start keeps an integration's Gateway session (null when it keeps none). */
+const keptSession = (c: Connected) =>
+  readFile(join(h.dataDir, "gateway", `${c.integrationId}.session`), "utf8").then(
+    (text) => JSON.parse(text) as { sessionId: string; sequence: number },
+    () => null,
+  );
 
 /** Events about people's messages (the bot's own answers come back over the Gateway and are logged as own_message). */
 const aboutPeople = (list: any[]) => list.filter((e) => e.reason !== "own_message" && e.type !== "activity");
@@ -223,9 +232,16 @@ describe("Discord through the Gateway (npm start)", () => {
 
   test("restarting npm start hands the session over: the next run RESUMEs, and a message written while it was down is answered once", async () => {
     const c = await connect({ scope: "all" });
-    h.discord.sendMessage(c.general, { content: "before the restart" });
+    const before = h.discord.sendMessage(c.general, { content: "before the restart" });
     await eventually(() => botMessages(c, c.general).length === 1);
     await settledEvents(c);
+    // Kept as it goes, so a crash would resume from here too.
+    const event = h.discord.gateway.sessions(c.app.id).at(-1)!.events.find((e) => (e.d as { id?: string }).id === before.id)!;
+    const kept = await eventually(async () => {
+      const found = await keptSession(c);
+      return found && found.sequence >= event.s ? found : undefined;
+    });
+    expect(kept.sessionId).toBe(h.discord.gateway.sessions(c.app.id).at(-1)!.id);
     await h.restart(() => {
       expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ closedBy: "client", closeCode: 4200 });
       h.discord.sendMessage(c.general, { content: "while npm start was down" });
@@ -309,6 +325,7 @@ describe("Discord through the Gateway (npm start)", () => {
     await h.discord.gateway.waitForNoConnection(c.app.id);
     // Paused: the session is ended, not handed over — nothing sent meanwhile is replayed on resuming.
     expect(h.discord.gateway.connections(c.app.id).at(-1)).toMatchObject({ closedBy: "client", closeCode: 1000 });
+    await eventually(async () => (await keptSession(c)) === null);
     await h.api("PATCH", `/v1/integrations/${c.integrationId}`, { active: true });
     await h.discord.gateway.waitForLive(c.app.id, { count: 2 });
     expect(await h.api("DELETE", `/v1/integrations/${c.integrationId}`)).toMatchObject({ status: 200, body: { deleted: true } });

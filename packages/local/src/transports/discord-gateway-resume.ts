@@ -3,12 +3,17 @@ import { join } from "node:path";
 import type { GatewayResumeState } from "@patchbay/platforms/discord";
 import { writeFileAtomic } from "../atomic-file.ts";
 
-/** Where a Discord integration's Gateway session is left across an `npm start` restart, so the next run RESUMEs it. */
+/**
+ * Where a Discord integration's Gateway session is left across an `npm start` restart (or a crash), so the
+ * next run RESUMEs it and Discord replays what it missed.
+ */
 export interface GatewayResumeStore {
   /** The session the last run handed over, taken (the file is removed): a second start does not reuse it. */
   take(integrationId: string): Promise<GatewayResumeState | null>;
-  /** Durably records the session handed over at stop. */
+  /** Durably records where the session is: as it goes, and as it is handed over at stop. */
   keep(integrationId: string, state: GatewayResumeState): Promise<void>;
+  /** The session was ended: nothing to resume. */
+  forget(integrationId: string): Promise<void>;
 }
 
 const SAFE_ID = /^[A-Za-z0-9_-]+$/;
@@ -42,5 +47,6 @@ export async function createGatewayResumeStore(dataDir: string): Promise<Gateway
       }
     },
     keep: (id, state) => writeFileAtomic(fileOf(id), JSON.stringify(state)),
+    forget: (id) => rm(fileOf(id), { force: true }),
   };
 }

@@ -33,9 +33,10 @@ const MAX_FATAL_WAIT_MS = 3_600_000;
  * (4004 token, 4014 intents) marks the integration `error` with a `last_error` naming the fix, and nothing
  * reconnects until the integration is no longer `error` (validate cleared it, a reconcile repaired it, or it
  * was paused and resumed); a session that could not be opened at all is tried again with backoff.
- * Stopped with the integration unchanged (npm start shutting down) the session is handed over — closed with
- * a code that keeps it alive, its place kept under DATA_DIR — so the next run RESUMEs and Discord replays what
- * arrived meanwhile; paused, deleted or changed, it is ended.
+ * Where the session is gets kept under DATA_DIR as dispatches are handed on; stopped with the integration
+ * unchanged (npm start shutting down) the session is handed over — closed with a code that keeps it alive —
+ * so the next run (after a crash too) RESUMEs and Discord replays what arrived meanwhile; paused, deleted or
+ * changed, it is ended and nothing is kept.
  */
 export function startDiscordGateway(deps: TransportDeps, integration: Integration, options: DiscordGatewayOptions): Transport {
   const { store, vault, pipeline, logger } = deps;
@@ -50,6 +51,22 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
   /** How stop() wants the session closed. */
   let stopMode: "handover" | "end" = "end";
   let resume: GatewayResumeState | null = null;
+
+  /** Writes of where the session is, one at a time, the latest winning. */
+  let latest: GatewayResumeState | null = null;
+  let keeping: Promise<void> | null = null;
+  const keepLatest = async () => {
+    while (latest) {
+      const state = latest;
+      latest = null;
+      await options.resumes.keep(id, state).catch((error: unknown) => logger.warn("discord gateway session not kept", { integration_id: id, error: String(error) }));
+    }
+    keeping = null;
+  };
+  const progressed = (state: GatewayResumeState) => {
+    latest = state;
+    keeping ??= keepLatest();
+  };
   // A live session makes stale whatever fatal close was shown, this run's or an earlier one's.
   const problems = createProblemReporter(deps, id, { breaks: true, isOurs: isFatalCloseError });
 
@@ -66,6 +83,7 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
       apiUrl: options.apiUrl,
       token,
       resume,
+      onProgress: progressed,
       logger: { info: (m, f) => logger.info(m, { integration_id: id, ...f }), warn: (m, f) => logger.warn(m, { integration_id: id, ...f }), error: (m, f) => logger.error(m, { integration_id: id, ...f }) },
       onDispatch: async (dispatch) => {
         // Read fresh for each dispatch: the answering rules are the ones in force when it arrives.
@@ -114,10 +132,14 @@ export function startDiscordGateway(deps: TransportDeps, integration: Integratio
       if (!why && stopMode === "handover" && closing) {
         await closing.close("handover");
         const state = closing.resumeState();
-        if (state) await options.resumes.keep(id, state).catch((error: unknown) => logger.warn("discord gateway session not kept", { integration_id: id, error: String(error) }));
+        if (state) progressed(state);
+        await keeping;
         return;
       }
       await closing?.close("end");
+      latest = null;
+      await keeping;
+      await options.resumes.forget(id).catch(() => undefined);
       if (!why || signal.aborted) return;
       if (why.retryable) {
         failures++;

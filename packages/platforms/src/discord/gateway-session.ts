@@ -60,6 +60,11 @@ export interface GatewaySessionOptions {
   onFatal(error: PlatformCallError): void | Promise<void>;
   /** Each time the session is live again: after READY ("identified") or RESUMED ("resumed"). */
   onConnected?(how: "identified" | "resumed"): void | Promise<void>;
+  /**
+   * Each time the resume state moves (a new session, a dispatch handed on): where a holder that stopped
+   * without closing (a crash) would RESUME from. Keep it where the next holder finds it.
+   */
+  onProgress?(state: GatewayResumeState): void;
   logger: Logger;
   /** Bound on each REST call the session makes. */
   restTimeoutMs?: number;
@@ -206,6 +211,13 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
   const ownEdit = (payload: { t: string; d: unknown }) =>
     payload.t === "MESSAGE_UPDATE" && botUserId !== undefined && (payload.d as { author?: { id?: unknown } } | null)?.author?.id === botUserId;
 
+  const resumeState = (): GatewayResumeState | null =>
+    session && { sessionId: session.sessionId, sequence: Math.min(session.sequence, handedThrough), resumeUrl: session.resumeURL };
+  const progressed = () => {
+    const state = resumeState();
+    if (state) options.onProgress?.(state);
+  };
+
   const handOn = async (payload: { t: string; s: number; d: unknown }) => {
     threads.observe(payload.t, payload.d);
     if (payload.t === "READY") {
@@ -213,6 +225,7 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
       // A new session starts counting again; what the old one missed is gone with it.
       stalled = false;
       handedThrough = payload.s;
+      progressed();
       return;
     }
     if (FORWARDED_DISPATCHES.has(payload.t) && !ownEdit(payload)) {
@@ -225,6 +238,11 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
           logger.warn("discord gateway interaction not answered", { code: error instanceof PlatformCallError ? error.code : "INTERNAL" }),
         );
       }
+      if (!stalled) {
+        handedThrough = payload.s;
+        progressed();
+      }
+      return;
     }
     if (!stalled) handedThrough = payload.s;
   };
@@ -322,10 +340,7 @@ export function openGatewaySession(options: GatewaySessionOptions): GatewaySessi
 
   return {
     connected,
-    resumeState() {
-      if (!session) return null;
-      return { sessionId: session.sessionId, sequence: Math.min(session.sequence, handedThrough), resumeUrl: session.resumeURL };
-    },
+    resumeState,
     async close(mode) {
       closing = true;
       handingOver = mode === "handover";

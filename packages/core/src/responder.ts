@@ -205,8 +205,9 @@ export function createResponder(deps: ResponderDeps) {
     if (claim.answer === null && (parts.length > 1 || posted.length > 0)) await store.saveAnswer(ref, text);
     const budget = { waitedMs: 0 };
     const latencyMs = () => clock.now() - Date.parse(job.receivedAt);
-    // Parts an earlier attempt streamed beyond this answer's end go first, so a redelivery never leaves one behind.
-    if (streaming && posted.length > parts.length) {
+    // Parts an earlier attempt streamed beyond this answer's end go first, so a redelivery never leaves one behind
+    // (an empty answer, with no part to keep, deletes nothing).
+    if (streaming && parts.length > 0 && posted.length > parts.length) {
       await lease.ensure();
       for (const [index, messageId] of posted.entries()) {
         if (index >= parts.length) await withRateLimits(context, budget, () => streaming.removePart(context, messageId, index));

@@ -11,10 +11,13 @@ import type { Integration, LastError, Platform, Replica, ReplyJob } from "./mode
 import type { ModelRouter } from "./model-router.ts";
 import { noMetrics } from "./metrics.ts";
 import type { Metrics } from "./metrics.ts";
-import { deliveryRef } from "./ports.ts";
+import { deliveryRef, platformMessageId } from "./ports.ts";
 import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
 import { gatherImages, imageDownloader } from "./images.ts";
 import type { Clock, LeasedRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
+
+/** Another integration's id is not this one's owner's business: the detail does not name it. */
+const DELIVERED_BEFORE = "the platform delivered this message before to an earlier integration of the same bot";
 
 export interface ResponderDeps {
   store: Store;
@@ -126,6 +129,15 @@ export function createResponder(deps: ResponderDeps) {
       await store.recordIgnored(integration.id, job.message, "integration_inactive", new Date(clock.now()).toISOString());
       metrics.record({ name: "ignored", platform: integration.platform, reason: "integration_inactive" });
       logger.info("message ignored", { integration_id: integration.id, reason: "integration_inactive" });
+      return;
+    }
+    // The same bot connected again under a new integration (or a replay sent to it) gets a message its earlier
+    // integration took: answered once, by the platform's identity. Checked here, off the webhook's ack path.
+    const holder = await store.claimPlatformMessage(platformMessageId(integration, job.message.key), integration.id, clock.now());
+    if (holder !== null) {
+      await store.recordIgnored(integration.id, job.message, "duplicate_delivery", new Date(clock.now()).toISOString(), DELIVERED_BEFORE);
+      metrics.record({ name: "ignored", platform: integration.platform, reason: "duplicate_delivery" });
+      logger.info("message ignored", { integration_id: integration.id, reason: "duplicate_delivery" });
       return;
     }
     const claim = await store.claimDelivery(job, clock.now(), deps.leaseMs);

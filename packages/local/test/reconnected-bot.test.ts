@@ -8,7 +8,8 @@ import type { Harness } from "./harness.ts";
  * A bot deleted and connected again gets a new integration id; a message its earlier integration already
  * took (the platform's redelivery, or a captured request replayed) is not answered a second time: dedupe
  * goes by the platform's own identity (Telegram bot + update, Slack bot + message, Discord application +
- * interaction), kept for days after the integration is gone.
+ * interaction), kept for days after the integration is gone. The responder tells, so acknowledging stays
+ * verify + enqueue.
  */
 
 let h: Harness;
@@ -46,6 +47,7 @@ describe("a bot connected again does not answer what its earlier integration too
 
     const second = await reconnect(first, "/v1/integrations/telegram", { bot_token: token });
     expect((await h.telegram.deliver(token, update)).status).toBe(200);
+    await eventually(async () => (await events(second))[0]?.type === "ignored");
     expect(await events(second)).toEqual([expect.objectContaining({ id: "u880001", ...duplicate })]);
     // A new update is answered by the new integration as usual.
     await h.telegram.deliver(token, { ...update, update_id: 880002, message: { ...update.message, message_id: 2, text: "a new one" } });
@@ -67,6 +69,7 @@ describe("a bot connected again does not answer what its earlier integration too
     const second = await reconnect(created.id, "/v1/integrations/slack", connect);
     const url = (await h.api("GET", `/v1/integrations/${second}`)).body.webhook_url;
     expect((await h.slack.sendEvent(app.app_id, url, envelope, { retryNum: 1, retryReason: "http_timeout" })).status).toBe(200);
+    await eventually(async () => (await events(second))[0]?.type === "ignored");
     expect(await events(second)).toEqual([expect.objectContaining(duplicate)]);
     expect(h.slack.history(dm).filter((m) => m.text?.startsWith("Answer to: slack once"))).toHaveLength(1);
   });
@@ -81,9 +84,15 @@ describe("a bot connected again does not answer what its earlier integration too
     await eventually(async () => (await events(first))[0]?.type === "replied");
 
     const second = await reconnect(first, "/v1/integrations/discord", connect);
-    // Signed afresh by the same application key, within the 5-minute window and the token's 15 minutes.
+    const answerCalls = () => h.discord.calls.filter((call) => call.path.includes(`/${interaction.token}/`)).length;
+    const answeredWith = answerCalls();
+    expect(answeredWith).toBeGreaterThan(0);
+    // Signed afresh by the same application key, within the 5-minute window and the token's 15 minutes. Only
+    // the replayer sees the deferral (Discord never delivers an interaction twice); nothing is sent for it.
     const replay = await h.discord.deliverInteraction(app.id, interaction);
-    expect(await replay.json()).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(await replay.json()).toEqual({ type: 5 });
+    await eventually(async () => (await events(second))[0]?.type === "ignored");
     expect(await events(second)).toEqual([expect.objectContaining({ id: `i${interaction.id}`, ...duplicate })]);
+    expect(answerCalls()).toBe(answeredWith);
   });
 });

@@ -94,8 +94,6 @@ function setup(records: Partial<Integration> = {}) {
     rememberChannel: async (_id: string, seen: SeenChannel) => {
       remembered.push(seen);
     },
-    // Every message here is new to its bot (a bot connected again is shown in local/test/reconnected-bot.test.ts).
-    claimPlatformMessage: async () => null,
   } as unknown as Store;
   const log = (message: string, fields?: Record<string, unknown>) => logs.push({ message, fields });
   const logger: Logger = { info: log, warn: log, error: log };

@@ -2,7 +2,6 @@ import { NotFoundError, PatchbayError, UnauthorizedError } from "../errors.ts";
 import type { Integration, Platform, ReplyJob } from "../model.ts";
 import type { Metrics } from "../metrics.ts";
 import { noMetrics } from "../metrics.ts";
-import { platformMessageId } from "../ports.ts";
 import type { Clock, Logger, MessageQueue, SeenChannel, Store, TokenVault } from "../ports.ts";
 import { decide } from "./decide.ts";
 import { createIntegrationCache } from "./integration-cache.ts";
@@ -14,13 +13,6 @@ import type { WebhookDriver } from "./webhook-driver.ts";
 /** How often a chat the bot is active in is re-recorded for the channel listing. */
 const SEEN_CHAT_REFRESH_MS = 60 * 60 * 1000;
 type Ignored = Extract<Decision, { answer: false }>;
-
-/** Another integration's id is not this one's owner's business: the detail does not name it. */
-const DELIVERED_BEFORE: Ignored = {
-  answer: false,
-  reason: "duplicate_delivery",
-  detail: "the platform delivered this message before to an earlier integration of the same bot",
-};
 
 /** Bound on the per-process memory of recently recorded chats. */
 const SEEN_CHAT_MEMORY = 10_000;
@@ -102,10 +94,6 @@ export function createInboundPipeline({ store, vault, queue, clock, logger, driv
     const at = new Date(clock.now()).toISOString();
     if (!decision.answer) return ignore(integration, event.kind === "handshake" ? null : event.kind === "message" ? event.message : event.logged, decision, at);
     if (event.kind !== "message") return decision;
-    // The same bot connected again under a new integration (or a replay sent to it) gets a message its
-    // earlier integration took: answered once, by the platform's identity rather than the integration's.
-    const holder = await store.claimPlatformMessage(platformMessageId(integration, event.message.key), integration.id, clock.now());
-    if (holder !== null) return ignore(integration, event.message, DELIVERED_BEFORE, at);
     const job: ReplyJob = {
       integrationId: integration.id,
       platform: integration.platform,

@@ -1,3 +1,4 @@
+import "./threadpool.ts";
 import { parseArgs } from "node:util";
 import { PLATFORMS, describeDelivery } from "@patchbay/core";
 import { ConfigError, readLocalConfig } from "./config.ts";

@@ -1,16 +1,18 @@
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { GatewayLeaseClaim, GatewayLeaseStore, GatewayResume } from "@patchbay/core";
+import type { GatewayLease, GatewayLeaseClaim, GatewayLeaseStore, GatewayResume } from "@patchbay/core";
 import { conditional, isConditionFailure, seconds } from "./dynamo-items.ts";
 import type { Item, TableReader } from "./dynamo-items.ts";
 
 /** Every lease in one partition: a listener reads them all in one query instead of trying each integration. */
 const PARTITION = "GATEWAY";
+/** Holders apart from the leases, so the query reads only the leases; a pass then reads the few holders they name. */
+const HOLDERS = "GATEWAY-HOLDER";
 /**
- * A lease outlives its last holder this long before DynamoDB's TTL may drop it: a session is resumable for
+ * An item outlives its last write this long before DynamoDB's TTL may drop it: a session is resumable for
  * minutes only, and a take racing the integration's delete would otherwise leave the item behind for good.
  */
-const LEASE_RETENTION_MS = 24 * 60 * 60 * 1000;
+const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 const resumeOf = (item: Item | undefined): GatewayResume | null => {
   const resume = item?.resume as GatewayResume | undefined;
@@ -23,24 +25,38 @@ export const gatewayLeaseKey = (integrationId: string) => ({ pk: PARTITION, sk: 
 export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: string, table: TableReader): GatewayLeaseStore {
   const key = gatewayLeaseKey;
 
+  /** A holder's lease on its leases; one that never renewed itself has none (0). */
+  const termOf = async (holder: string): Promise<GatewayLease> => {
+    const item = await table.get(HOLDERS, holder);
+    return { holder, until: Number(item?.until ?? 0), endsBy: Number(item?.endsBy ?? 0) };
+  };
+
   return {
-    async takeGatewayLease(integrationId, holder, now, { until, endsBy }): Promise<GatewayLeaseClaim> {
+    async renewGatewayHolder(holder, until, endsBy) {
+      await client.send(
+        new PutCommand({ TableName, Item: { pk: HOLDERS, sk: holder, kind: "gateway-holder", until, endsBy, expiresAt: seconds(until + RETENTION_MS) } }),
+      );
+    },
+
+    async takeGatewayLease(integrationId, holder, now): Promise<GatewayLeaseClaim> {
+      const current = (await table.get(PARTITION, integrationId))?.holder as string | undefined;
+      if (current !== undefined && current !== holder) {
+        const lease = await termOf(current);
+        if (lease.until > now) return { taken: false, lease };
+      }
       try {
         const result = await client.send(
           new UpdateCommand({
             TableName,
             Key: key(integrationId),
-            UpdateExpression: "SET kind = :kind, holder = :holder, #until = :until, endsBy = :endsBy, expiresAt = :expires",
-            // Free (never taken, or handed over), ours already, or its holder's time is up (crashed, or too slow to renew).
-            ConditionExpression: "attribute_not_exists(holder) OR holder = :holder OR #until <= :now",
-            ExpressionAttributeNames: { "#until": "until" },
+            UpdateExpression: "SET kind = :kind, holder = :holder, expiresAt = :expires",
+            // Still as read: free (never taken, or handed over), or held by the holder found run out (crashed, or stalled).
+            ConditionExpression: current === undefined ? "attribute_not_exists(holder)" : "holder = :current",
             ExpressionAttributeValues: {
               ":kind": "gateway-lease",
               ":holder": holder,
-              ":until": until,
-              ":endsBy": endsBy,
-              ":now": now,
-              ":expires": seconds(until + LEASE_RETENTION_MS),
+              ":expires": seconds(now + RETENTION_MS),
+              ...(current === undefined ? {} : { ":current": current }),
             },
             ReturnValues: "ALL_NEW",
           }),
@@ -48,22 +64,22 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
         return { taken: true, resume: resumeOf(result.Attributes) };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const current = await table.get(PARTITION, integrationId);
-        return { taken: false, lease: { holder: String(current?.holder ?? ""), until: Number(current?.until ?? 0), endsBy: Number(current?.endsBy ?? 0) } };
+        // Another instance took it since it was read.
+        const taker = (await table.get(PARTITION, integrationId))?.holder;
+        return { taken: false, lease: await termOf(String(taker ?? "")) };
       }
     },
 
-    async renewGatewayLease(integrationId, holder, until, resume) {
+    async saveGatewayResume(integrationId, holder, resume) {
       return conditional(() =>
         client.send(
           new UpdateCommand({
             TableName,
             Key: key(integrationId),
-            // One write per renewal, the session riding along: a crashed holder's successor RESUMEs from it.
-            UpdateExpression: `SET #until = :until, expiresAt = :expires${resume ? ", #resume = :resume" : ""}`,
+            UpdateExpression: "SET #resume = :resume",
             ConditionExpression: "holder = :holder",
-            ExpressionAttributeNames: { "#until": "until", ...(resume ? { "#resume": "resume" } : {}) },
-            ExpressionAttributeValues: { ":holder": holder, ":until": until, ":expires": seconds(until + LEASE_RETENTION_MS), ...(resume ? { ":resume": resume } : {}) },
+            ExpressionAttributeNames: { "#resume": "resume" },
+            ExpressionAttributeValues: { ":holder": holder, ":resume": resume },
           }),
         ),
       );
@@ -75,10 +91,10 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
           new UpdateCommand({
             TableName,
             Key: key(integrationId),
-            UpdateExpression: resume ? "SET #resume = :resume, #until = :zero REMOVE holder" : "SET #until = :zero REMOVE holder, #resume",
+            UpdateExpression: resume ? "SET #resume = :resume REMOVE holder" : "REMOVE holder, #resume",
             ConditionExpression: "holder = :holder",
-            ExpressionAttributeNames: { "#until": "until", "#resume": "resume" },
-            ExpressionAttributeValues: { ":holder": holder, ":zero": 0, ...(resume ? { ":resume": resume } : {}) },
+            ExpressionAttributeNames: { "#resume": "resume" },
+            ExpressionAttributeValues: { ":holder": holder, ...(resume ? { ":resume": resume } : {}) },
           }),
         ),
       );
@@ -89,11 +105,12 @@ export function createGatewayLeases(client: DynamoDBDocumentClient, TableName: s
         KeyConditionExpression: "pk = :pk",
         FilterExpression: "attribute_exists(holder)",
         ExpressionAttributeValues: { ":pk": PARTITION },
-        ProjectionExpression: "sk, holder, #until, endsBy",
-        ExpressionAttributeNames: { "#until": "until" },
+        ProjectionExpression: "sk, holder",
         ConsistentRead: true,
       });
-      return items.map((item) => ({ integrationId: String(item.sk), holder: String(item.holder), until: Number(item.until), endsBy: Number(item.endsBy) }));
+      const holders = new Map<string, GatewayLease>();
+      await Promise.all([...new Set(items.map((item) => String(item.holder)))].map(async (holder) => holders.set(holder, await termOf(holder))));
+      return items.map((item) => ({ integrationId: String(item.sk), ...holders.get(String(item.holder))! }));
     },
   };
 }

@@ -265,29 +265,32 @@ export interface GatewayResume {
 /** Who holds an integration's Gateway connection, when another listener instance does. */
 export interface GatewayLease {
   holder: string;
-  /** Until when (ms since the epoch) it is held; after that any instance may take it. Its live holder renews it. */
+  /** Until when (ms since the epoch) its holder renewed itself; after that any instance may take the lease. */
   until: number;
-  /** The holder's hard deadline (its function's time limit): it hands the lease over before then, never renews past it. */
+  /** The holder's hard deadline (its function's time limit): it hands its leases over before then. */
   endsBy: number;
 }
 
 export type GatewayLeaseClaim = { taken: true; resume: GatewayResume | null } | { taken: false; lease: GatewayLease };
 
-/** One listener instance at a time holds an integration's Gateway connection: a lease taken by conditional writes. */
+/**
+ * One listener instance at a time holds an integration's Gateway connection: a lease taken by conditional
+ * writes. A lease lasts as long as its holder keeps renewing itself — one write per renewal however many bots
+ * it holds — so a crashed holder's leases run out together, soon.
+ */
 export interface GatewayLeaseStore {
+  /** `holder` is alive until `until` (ms since the epoch), and gone by `endsBy`: every lease it holds lasts until `until`. */
+  renewGatewayHolder(holder: string, until: number, endsBy: number): Promise<void>;
   /**
-   * Takes the lease until `term.until` (ms since the epoch) unless another holder's is live at `now`: taken, with
-   * the session the last holder left (handed over, or saved by its renewals before it crashed); else who holds it.
+   * Takes the lease for `holder` (renewed first) unless another holder is alive at `now`: taken, with the
+   * session the last holder left (handed over, or saved as it went before it crashed); else who holds it.
    */
-  takeGatewayLease(integrationId: string, holder: string, now: number, term: { until: number; endsBy: number }): Promise<GatewayLeaseClaim>;
-  /**
-   * Extends `holder`'s lease to `until`, saving `resume` with it when given (else the saved session stays); false
-   * when `holder` no longer holds it (another instance took it after it ran out), and then nothing is written.
-   */
-  renewGatewayLease(integrationId: string, holder: string, until: number, resume?: GatewayResume): Promise<boolean>;
+  takeGatewayLease(integrationId: string, holder: string, now: number): Promise<GatewayLeaseClaim>;
+  /** Saves where `holder`'s session stands, for the next holder should this one crash; false when it no longer holds the lease. */
+  saveGatewayResume(integrationId: string, holder: string, resume: GatewayResume): Promise<boolean>;
   /** Gives the lease up at once, leaving `resume` for the next holder; false when `holder` no longer held it. */
   releaseGatewayLease(integrationId: string, holder: string, resume: GatewayResume | null): Promise<boolean>;
-  /** The leases held now, live or past their time, in one read (a lease handed over is free and not listed). */
+  /** The leases held now, with their holder's time, alive or run out, in one go (a lease handed over is free and not listed). */
   heldGatewayLeases(): Promise<(GatewayLease & { integrationId: string })[]>;
 }
 

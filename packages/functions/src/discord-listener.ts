@@ -13,14 +13,12 @@ export interface ListenerTiming {
   scheduleMs: number;
   /** Time kept before the function's limit to close the sessions and write them for the next instance. */
   handoverMarginMs: number;
-  /** How long a lease outlives its holder's last renewal: a crashed invocation's bots are taken over within this plus `scheduleMs`. */
+  /** How long an invocation's leases outlive its last refresh: a crashed one's bots are taken over within this plus `scheduleMs`. */
   leaseMs: number;
-  /** How often the holder renews each lease (one DynamoDB write per bot), saving where its session stands. */
-  renewMs: number;
 }
 
-/** Leases of a minute renewed every 20 s: a crash is taken over within two minutes, for three writes per bot a minute. */
-const DEFAULT_TIMING: ListenerTiming = { refreshMs: 10_000, scheduleMs: 60_000, handoverMarginMs: 30_000, leaseMs: 60_000, renewMs: 20_000 };
+/** Leases of a minute, renewed every 10 s: a crash is taken over within two minutes. */
+const DEFAULT_TIMING: ListenerTiming = { refreshMs: 10_000, scheduleMs: 60_000, handoverMarginMs: 30_000, leaseMs: 60_000 };
 
 const config = readAwsConfig();
 const adapters = createAwsAdapters(config);
@@ -39,7 +37,6 @@ export function createListenerHandler(timing: ListenerTiming = DEFAULT_TIMING) {
         handoverAt: deadline - timing.handoverMarginMs,
         refreshMs: timing.refreshMs,
         leaseMs: timing.leaseMs,
-        renewMs: timing.renewMs,
         successorWindowMs: timing.scheduleMs + timing.refreshMs,
       },
     );

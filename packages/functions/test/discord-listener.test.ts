@@ -33,7 +33,7 @@ const PREFIX = "patchbay/test/";
 const REPLICA = "rp_listener";
 const MESSAGE_CONTENT_LIMITED = 1 << 19;
 /** Short enough for tests, in the proportions of the real schedule (a refresh every few percent of a window). */
-const TIMING = { refreshMs: 50, scheduleMs: 600, handoverMarginMs: 400, leaseMs: 1_000, renewMs: 100 };
+const TIMING = { refreshMs: 50, scheduleMs: 600, handoverMarginMs: 400, leaseMs: 1_000 };
 const ECHO = "[echo — development model, no AI] ";
 /** A listener invocation in its own process, for a test to kill. */
 const LISTENER_PROCESS = fileURLToPath(new URL("./discord-listener-process.ts", import.meta.url));
@@ -163,7 +163,6 @@ async function instance(instanceId: string, remainingMs: number, replace: Partia
       handoverAt: deadline - TIMING.handoverMarginMs,
       refreshMs: TIMING.refreshMs,
       leaseMs: TIMING.leaseMs,
-      renewMs: TIMING.renewMs,
       successorWindowMs: TIMING.scheduleMs + TIMING.refreshMs,
     },
   );
@@ -252,7 +251,7 @@ describe("the Discord listener function", () => {
     expect(await longHolder).toEqual({ held: [id], resumed: [id], handedOver: [id], lost: [] });
   });
 
-  test("a crashed invocation (killed, nothing released): once its lease runs out the next one takes the bot and RESUMEs from what the renewals saved; the gap is replayed, each message answered once", async () => {
+  test("a crashed invocation (killed, nothing released): once its leases run out the next one takes the bot and RESUMEs from what its passes saved; the gap is replayed, each message answered once", async () => {
     const { app, id, channel } = await connected();
     const crashing = spawn(process.execPath, [LISTENER_PROCESS], {
       env: { ...process.env, LISTENER_TIMING: JSON.stringify(TIMING), LISTENER_SECRETS: JSON.stringify(Object.fromEntries(secrets.secrets)), LISTENER_REQUEST_ID: "req-crashing" },
@@ -269,7 +268,7 @@ describe("the Discord listener function", () => {
     });
     const before = discord.sendMessage(channel, { content: mention(app, "before the crash") });
     await eventually(() => crashedSends.length === 1);
-    // Its renewals save the session as it moves: once past that message, the store holds all the next holder needs.
+    // Its passes save the session as it moves: once past that message, the store holds all the next holder needs.
     const beforeSequence = discord.gateway.sessions(app.id)[0]!.events.find((event) => (event.d as { id?: string }).id === before.id)!.s;
     await eventually(async () => ((await savedResume(id))?.sequence ?? 0) >= beforeSequence);
 
@@ -279,7 +278,7 @@ describe("the Discord listener function", () => {
     await eventually(() => discord.gateway.connections(app.id)[0]!.closedAt !== undefined);
     expect(discord.gateway.connections(app.id).map((c) => [c.closedBy, c.closeCode])).toEqual([["client", 1006]]);
     discord.sendMessage(channel, { content: mention(app, "while nobody listens") });
-    // No renewal comes any more; the invocation the schedule starts once the lease ran out takes the bot.
+    // Nothing renews its leases any more; the invocation the schedule starts once they ran out takes the bot.
     await eventually(async () => (await store.heldGatewayLeases()).every((lease) => lease.integrationId !== id || lease.until <= Date.now()));
     const next = listener({}, context(2_500));
     await discord.gateway.waitForLive(app.id, { count: 2 });
@@ -298,7 +297,7 @@ describe("the Discord listener function", () => {
     expect(replies(channel, app).sort()).toEqual([`${ECHO}after the take-over`, `${ECHO}before the crash`, `${ECHO}while nobody listens`]);
   });
 
-  test("a stalled holder is overtaken once its lease runs out: the next instance RESUMEs, a message both saw is answered once, and the stalled one's next renewal fails and closes its session without ending it", async () => {
+  test("a stalled holder is overtaken once its lease runs out: the next instance RESUMEs, a message both saw is answered once, and the stalled one's next pass finds the lease taken and closes its session without ending it", async () => {
     const { app, id, channel } = await connected();
     // The first instance's passes stall (a hung call, a paused process) while its session goes on receiving.
     let stalled = false;
@@ -319,7 +318,7 @@ describe("the Discord listener function", () => {
     await eventually(async () => (await savedResume(id)) !== undefined);
     stalled = true;
     await eventually(() => parked);
-    // Its session still hands this on, but no renewal saves that any more.
+    // Its session still hands this on, but no pass renews its leases or saves that any more.
     discord.sendMessage(channel, { content: mention(app, "seen by both") });
     await eventually(() => sends(id).length === 1);
     await eventually(async () => (await store.heldGatewayLeases()).every((lease) => lease.integrationId !== id || lease.until <= Date.now()));
@@ -352,9 +351,10 @@ describe("the Discord listener function", () => {
     const { app, id, channel } = await connected();
     const now = Date.now();
     const savedAt = now - 4 * 60_000;
-    // What a holder that crashed minutes ago left: a lease run out, and the session its last renewal saved.
-    await store.takeGatewayLease(id, "req-crashed", now - 5 * 60_000, { until: now - 5 * 60_000 + TIMING.leaseMs, endsBy: now + 10 * 60_000 });
-    expect(await store.renewGatewayLease(id, "req-crashed", savedAt + TIMING.leaseMs, { sessionId: "timed-out-session", sequence: 12, resumeUrl: `${discord.gateway.url}resume`, savedAt })).toBe(true);
+    // What a holder that crashed minutes ago left: a lease run out, and the session its last pass saved.
+    await store.renewGatewayHolder("req-crashed", savedAt + TIMING.leaseMs, now + 10 * 60_000);
+    await store.takeGatewayLease(id, "req-crashed", now - 5 * 60_000);
+    expect(await store.saveGatewayResume(id, "req-crashed", { sessionId: "timed-out-session", sequence: 12, resumeUrl: `${discord.gateway.url}resume`, savedAt })).toBe(true);
     const logs: string[] = [];
     const running = instance("req-after-crash", 2_500, { logger: createJsonLogger((line) => logs.push(line)) });
     await discord.gateway.waitForLive(app.id);

@@ -25,15 +25,11 @@ export interface LeasedListenerOptions {
   /** How often it follows the store: pausing, deleting or creating an integration takes effect within this. */
   refreshMs: number;
   /**
-   * How long a lease lasts past its last renewal: if this instance crashes, its bots wait this long (plus the
-   * time until an instance next starts) for another to take them over and RESUME.
+   * How long its leases last past its last pass (each pass renews them all in one write): if this instance
+   * crashes, its bots wait this long, plus the time until an instance next starts, for another to take them
+   * over and RESUME. Several refreshes long, so a pass or two may fail (the store busy) before they run out.
    */
   leaseMs: number;
-  /**
-   * How often its passes renew each lease, saving the session's resume state with it when it moved: one write
-   * per bot per renewal. Well below `leaseMs`, so a renewal or two may fail (the store busy) before it runs out.
-   */
-  renewMs: number;
   /**
    * A lease whose holder ends (hands over) within this is waited for (polled every `refreshMs`) instead of left
    * to a later instance: the schedule's interval plus a refresh, so whichever instance starts last before a
@@ -52,7 +48,7 @@ export interface ListenerReport {
   resumed: string[];
   /** The ones it handed over at its end with a session to resume. */
   handedOver: string[];
-  /** The ones whose lease another instance took because this one did not renew it in time (stalled); closed, not ended. */
+  /** The ones whose lease another instance took because this one did not renew it in time (it stalled); closed, not ended. */
   lost: string[];
 }
 
@@ -62,9 +58,7 @@ interface Held {
   tokenLast4: string;
   /** Set once the session stopped by itself; the next pass ends it (what is held changes in passes only). */
   state: { stopped: boolean };
-  /** When the lease was last written. */
-  renewedAt: number;
-  /** The resume state the lease holds now: a renewal writes it again only once the session moved on. */
+  /** The resume state the lease holds now: a pass saves it again only once the session moved on. */
   saved: GatewayResume | null;
 }
 
@@ -85,9 +79,10 @@ const sameSession = (a: Omit<GatewayResume, "savedAt">, b: GatewayResume | null)
  * One listener instance (a scheduled function invocation): until `handoverAt` it holds a Gateway session for
  * each listening integration whose lease it can take, feeds their dispatches to the pipeline, and follows the
  * store every `refreshMs` (a paused, deleted or rotated integration is closed; a new one opened). Its leases
- * are short and renewed as it goes, each renewal saving where the session stands, so if the instance crashes
- * the next one takes its bots within `leaseMs` plus a schedule interval and RESUMEs: Discord replays what came
- * in between. At the end it closes its sessions without ending them and hands each over through its lease, so
+ * are short, all renewed by each pass in one write, and each pass saves where every session that moved stands,
+ * so if the instance crashes the next one takes its bots within `leaseMs` plus a schedule interval and RESUMEs:
+ * Discord replays what came in between. One that stalled past its leases finds them taken at its next pass
+ * and closes those sessions without ending them. At the end it closes its sessions without ending them and hands each over through its lease, so
  * the next holder RESUMEs at once: nothing is lost, and no IDENTIFY is spent. An instance with nothing to hold
  * or wait for returns at once. A message seen by two sessions (replays, overlapping holders) is answered once:
  * the pipeline's dedupe and the responder's delivery claim see to it.
@@ -146,7 +141,7 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
    * IDENTIFYd anew (Discord said too late, or a crashed holder saved none) missed what came in between: the
    * log says which and since when, so nothing is lost silently.
    */
-  const open = async (integration: Integration, resume: GatewayResume | null, crashed: string | null, takenAt: number) => {
+  const open = async (integration: Integration, resume: GatewayResume | null, crashed: string | null) => {
     const bundle = await vault.get(integration.id);
     const secrets = bundle ? readDiscordSecrets(bundle) : null;
     if (!secrets) {
@@ -183,16 +178,14 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
       onFatal: (error) => fatal(integration.id, state, error),
       onConnected,
     });
-    held.set(integration.id, { session, tokenLast4: integration.tokenLast4, state, renewedAt: takenAt, saved: resume });
+    held.set(integration.id, { session, tokenLast4: integration.tokenLast4, state, saved: resume });
     report.held.push(integration.id);
     logger.info("discord gateway taken", { integration_id: integration.id, resuming: resume !== null });
   };
 
-  const leaseUntil = (now: number) => Math.min(now + options.leaseMs, options.deadline);
-
   /**
    * Another instance took the lease after this one failed to renew it in time (stalled, not crashed). That one
-   * RESUMEs or has RESUMEd the session, so it is closed without ending it, and not written any more.
+   * RESUMEs or has RESUMEd the session, so it is closed without ending it, and not saved any more.
    */
   const lose = async (id: string, entry: Held) => {
     held.delete(id);
@@ -201,23 +194,16 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
     await entry.session.close("handover");
   };
 
-  /** Renews every lease due, in one go, each with where its session stands now when that moved since the last write. */
-  const renew = async () => {
+  /** Saves, in one go, where each session stands that moved since its last save: a crash leaves that to the next holder. */
+  const save = async () => {
     const now = clock.now();
-    const due = [...held].filter(([, entry]) => now - entry.renewedAt >= options.renewMs);
     await Promise.all(
-      due.map(async ([id, entry]) => {
+      [...held].map(async ([id, entry]) => {
         const state = entry.session.resumeState();
-        const resume = state && !sameSession(state, entry.saved) ? { ...state, savedAt: now } : undefined;
-        try {
-          if (!(await store.renewGatewayLease(id, me, leaseUntil(now), resume))) return await lose(id, entry);
-        } catch (error) {
-          // Tried again next pass; the lease lasts several renewals.
-          logger.warn("discord gateway lease not renewed", { integration_id: id, error: error instanceof Error ? error.message : String(error) });
-          return;
-        }
-        entry.renewedAt = now;
-        if (resume) entry.saved = resume;
+        if (!state || sameSession(state, entry.saved)) return;
+        const resume = { ...state, savedAt: now };
+        if (await store.saveGatewayResume(id, me, resume)) entry.saved = resume;
+        else await lose(id, entry);
       }),
     );
   };
@@ -228,21 +214,29 @@ export async function runLeasedListener(deps: LeasedListenerDeps, options: Lease
     for (const [id, entry] of held) {
       if (entry.state.stopped || wanted.get(id)?.tokenLast4 !== entry.tokenLast4) await end(id);
     }
-    await renew();
     const now = clock.now();
     const leases = new Map((await store.heldGatewayLeases()).map((lease) => [lease.integrationId, lease]));
+    for (const [id, entry] of held) if (leases.get(id)?.holder !== me) await lose(id, entry);
     let waiting = false;
+    const free: { integration: Integration; crashed: string | null }[] = [];
     for (const integration of wanted.values()) {
       if (held.has(integration.id)) continue;
       const lease = leases.get(integration.id);
-      if (lease && lease.holder !== me && lease.until > now) {
-        waiting ||= lease.endsBy <= now + options.successorWindowMs;
+      const other = lease && lease.holder !== me ? lease : undefined;
+      if (other && other.until > now) {
+        waiting ||= other.endsBy <= now + options.successorWindowMs;
         continue;
       }
-      const claim = await store.takeGatewayLease(integration.id, me, now, { until: leaseUntil(now), endsBy: options.deadline });
       // A lease still listed but run out was not handed over: its holder crashed (or stalled) without releasing it.
-      const crashed = lease && lease.holder !== me ? lease.holder : null;
-      if (claim.taken) await open(integration, claim.resume, crashed, now);
+      free.push({ integration, crashed: other?.holder ?? null });
+    }
+    if (held.size === 0 && free.length === 0) return waiting;
+    // Renewing itself renews every lease it holds (and the ones it takes next): one write per pass.
+    await store.renewGatewayHolder(me, Math.min(now + options.leaseMs, options.deadline), options.deadline);
+    await save();
+    for (const { integration, crashed } of free) {
+      const claim = await store.takeGatewayLease(integration.id, me, now);
+      if (claim.taken) await open(integration, claim.resume, crashed);
       else waiting = true; // taken by another instance just now: look again next pass
     }
     return held.size > 0 || waiting;

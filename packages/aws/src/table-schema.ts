@@ -8,8 +8,9 @@
  *   INT#{id}             STATS              message_count, last_message_at (no index: 1 write per reply)
  *   INT#{id}             CHAN#{chat}        a chat the bot was seen in
  *   BOT#{platform}#{bot} BOT                which integration holds a bot
- *   GATEWAY              {integration id}   which listener instance holds its Discord Gateway connection, until when;
- *                                           the session it handed over, to resume
+ *   GATEWAY              {integration id}   which listener instance holds its Discord Gateway connection; the session
+ *                                           it saved or handed over, to resume
+ *   GATEWAY-HOLDER       {instance id}      until when a listener instance holds its leases (renewed each pass), its deadline
  *   DLV#{int}            {sentAt}#{key}     one platform message: claim, answer, parts sent, outcome;
  *                                           the partition newest-first is the activity log
  *                                           gsi1 (set only once answered): CONV#{int}#{conversation} / {sentAt}#{key}

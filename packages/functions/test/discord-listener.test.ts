@@ -234,8 +234,11 @@ describe("the Discord listener function", () => {
     const holder = listener({}, context(1_500));
     await discord.gateway.waitForLive(app.id);
     discord.sendMessage(channel, { content: mention(app, "first") });
-    // Started once the holder's lease ends within the schedule's interval, this instance stays for it.
+    // Started once the holder's end is within the schedule's interval, this instance stays for it.
     await eventually(async () => (await store.heldGatewayLeases()).some((lease) => lease.integrationId === id && lease.endsBy - Date.now() < TIMING.scheduleMs));
+    // Renewed on every pass, but never past the holder's deadline.
+    const [lease] = (await store.heldGatewayLeases()).filter((held) => held.integrationId === id);
+    expect(lease!.until).toBeLessThanOrEqual(lease!.endsBy);
     const successor = listener({}, context(3_000));
     await discord.gateway.waitForLive(app.id, { count: 2 });
     discord.sendMessage(channel, { content: mention(app, "second") });

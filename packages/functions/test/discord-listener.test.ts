@@ -254,6 +254,7 @@ describe("the Discord listener function", () => {
     expect(await longHolder).toEqual({ held: [id], resumed: [id], handedOver: [id], lost: [] });
   });
 
+  // Longer than the default timeout: starting a process of its own takes seconds on a busy machine.
   test("a crashed invocation (killed, nothing released): once its leases run out the next one takes the bot and RESUMEs from what its passes saved; the gap is replayed, each message answered once", async () => {
     const { app, id, channel } = await connected();
     const crashing = spawn(process.execPath, [LISTENER_PROCESS], {
@@ -298,7 +299,6 @@ describe("the Discord listener function", () => {
     expect(sentTexts(id)).toEqual(["while nobody listens", "after the take-over"]);
     await answerAll(id, crashedSends);
     expect(replies(channel, app).sort()).toEqual([`${ECHO}after the take-over`, `${ECHO}before the crash`, `${ECHO}while nobody listens`]);
-    // Starting a process of its own takes a few seconds on a busy machine.
   }, 40_000);
 
   test("a stalled holder is overtaken once its lease runs out: the next instance RESUMEs, a message both saw is answered once, and the stalled one's next pass finds the lease taken and closes its session without ending it", async () => {

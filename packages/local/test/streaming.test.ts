@@ -47,13 +47,15 @@ describe("Telegram", () => {
     expect(answer.status).toBe(201);
     return { token, integrationId: answer.body.id as string, handle: `@stream${n}_bot` };
   }
+  // Telegram redelivers an update with its update_id, so each update here has its own.
   const update = (chat: object, text: string) => ({
-    message: { message_id: ++messageId, from: user, chat, date: Math.floor(Date.now() / 1000), text },
+    update_id: 900_000 + ++messageId,
+    message: { message_id: messageId, from: user, chat, date: Math.floor(Date.now() / 1000), text },
   });
   /** A group message that mentions the bot (groups are answered when addressed). */
   const addressed = (bot: { handle: string }, chat: object, text: string) => {
     const question = update(chat, `${bot.handle} ${text}`);
-    return { message: { ...question.message, entities: [{ type: "mention", offset: 0, length: bot.handle.length }] } };
+    return { ...question, message: { ...question.message, entities: [{ type: "mention", offset: 0, length: bot.handle.length }] } };
   };
   const privateChat = { id: 42, type: "private", first_name: "Grace" };
   const group = (id: number) => ({ id, type: "supergroup", title: `Group ${id}` });

@@ -119,32 +119,28 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
     });
   };
 
-  /** Edits a part where it was posted: through the interaction's webhook while its token lives, else in the channel. */
-  const editPart = async (context: OutboundContext, messageId: string, part: string, index: number) => {
+  /** Where a posted part lives: the interaction's webhook message while its token lives, else the channel message. */
+  const postedPart = (context: OutboundContext, messageId: string, index: number) => {
     const route = readDiscordRoute(context.message.route);
     if (route.via === "interaction" && clock.now() - route.createdAtMs <= INTERACTION_TOKEN_BUDGET_MS) {
-      const base = `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}`;
-      await rest("PATCH", `${base}/messages/${index === 0 ? "@original" : messageId}`, { body: { content: part, allowed_mentions: NO_MENTIONS } });
-      return;
+      const path = `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}/messages/${index === 0 ? "@original" : messageId}`;
+      return { path, token: undefined, mentions: NO_MENTIONS };
     }
     const channelId = route.via === "message" ? answerChannel(context, route) : (context.message.threadId ?? context.message.chatId);
-    // Edits reapply the default allowed_mentions (platforms.md), so they are repeated here.
-    await rest("PATCH", `/channels/${channelId}/messages/${messageId}`, {
-      token: botToken(context),
-      body: { content: part, allowed_mentions: route.via === "message" ? NO_REPLY_PING : NO_MENTIONS },
-    });
+    return { path: `/channels/${channelId}/messages/${messageId}`, token: botToken(context), mentions: route.via === "message" ? NO_REPLY_PING : NO_MENTIONS };
   };
 
-  /** Deletes a part where it was posted; one already gone is no error. */
-  const removePart = async (context: OutboundContext, messageId: string) => {
-    const route = readDiscordRoute(context.message.route);
+  const editPart = async (context: OutboundContext, messageId: string, part: string, index: number) => {
+    const { path, token, mentions } = postedPart(context, messageId, index);
+    // Edits reapply the default allowed_mentions (platforms.md), so they are repeated here.
+    await rest("PATCH", path, { token, body: { content: part, allowed_mentions: mentions } });
+  };
+
+  /** One already gone is no error. */
+  const removePart = async (context: OutboundContext, messageId: string, index: number) => {
+    const { path, token } = postedPart(context, messageId, index);
     try {
-      if (route.via === "interaction" && clock.now() - route.createdAtMs <= INTERACTION_TOKEN_BUDGET_MS) {
-        await rest("DELETE", `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}/messages/${messageId}`);
-        return;
-      }
-      const channelId = route.via === "message" ? answerChannel(context, route) : (context.message.threadId ?? context.message.chatId);
-      await rest("DELETE", `/channels/${channelId}/messages/${messageId}`, { token: botToken(context) });
+      await rest("DELETE", path, { token });
     } catch (error) {
       if (discordCode(error) !== DISCORD_ERRORS.unknownMessage) throw error;
     }
@@ -183,7 +179,7 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
       updateIntervalMs: () => STREAM_UPDATE_MS,
       postPart: sendPart,
       editPart: (context, messageId, part, index) => editPart(context, messageId, part, index),
-      removePart: (context, messageId) => removePart(context, messageId),
+      removePart: (context, messageId, index) => removePart(context, messageId, index),
     },
 
     async finish(context, messageIds) {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { Worker } from "node:worker_threads";
 import dynalite from "dynalite";
 import { verifySigV4 } from "./sigv4-verifier.ts";
 import type { AccessKey } from "./sigv4-verifier.ts";
@@ -125,4 +126,26 @@ function refuse(res: ServerResponse, status: number, type: string, message: stri
   const body = JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message });
   res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "content-length": Buffer.byteLength(body), connection: "close" });
   res.end(body);
+}
+
+/**
+ * The same embedded DynamoDB on a thread of its own: dynalite's request parsing, validation and LevelDB work
+ * (most of the local stack's CPU under load) runs beside the event loop that answers webhooks, not in it.
+ */
+export async function startEmbeddedDynamoThread(dataDir: string | null): Promise<EmbeddedDynamo> {
+  const worker = new Worker(new URL("./dynamo-worker.ts", import.meta.url), { workerData: { dataDir } });
+  const started = await new Promise<{ endpoint: string; credentials: AccessKey }>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the embedded DynamoDB thread stopped (exit code ${code})`)));
+  });
+  return {
+    ...started,
+    async close() {
+      const closed = new Promise((resolve) => worker.once("message", resolve));
+      worker.postMessage("close");
+      await closed;
+      await worker.terminate();
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { buildConsole } from "@patchbay/console/build";
 import { createApp } from "@patchbay/http";
 import type { LocalConfig } from "./config.ts";
 import { secureDataDir } from "./data-dir.ts";
-import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
+import { startEmbeddedDynamoThread } from "./embedded-dynamo.ts";
 import { createFileQueue } from "./file-queue.ts";
 import type { FileQueue, FileQueueOptions } from "./file-queue.ts";
 import { createFileVault } from "./file-vault.ts";
@@ -71,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const listeners = options.listeners ?? LOCAL_LISTENERS;
   await secureDataDir(config.dataDir);
 
-  const dynamo = await startEmbeddedDynamo(config.dataDir);
+  const dynamo = await startEmbeddedDynamoThread(config.dataDir);
   // Operator commands (npm run keys) reach the running stack's store through this endpoint and the access key.
   await writeFile(join(config.dataDir, DYNAMO_ENDPOINT_FILE), dynamo.endpoint, { mode: 0o600 });
   const client = createDocumentClient({ endpoint: dynamo.endpoint, region: "local", credentials: dynamo.credentials });

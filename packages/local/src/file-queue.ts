@@ -52,7 +52,7 @@ export const DEFAULT_QUEUE_OPTIONS: FileQueueOptions = {
   // Longer than any attempt, as on AWS: a message still being answered is never handed out (and counted) again.
   visibilityTimeoutMs: 2 * WORST_CASE_ATTEMPT_MS,
   // An answer mostly waits on the model and the platform: many run at once on one process.
-  concurrency: 64,
+  concurrency: 100,
   pollIntervalMs: 250,
   dedupeWindowMs: 5 * 60_000,
   dedupeMemory: 100_000,

@@ -98,6 +98,8 @@ export interface StreamedAnswerOptions {
   record(messageId: string): Promise<void>;
   /** Asked before each update reaches the platform; throws to stop the stream (a worker overtaken while it stalled). */
   beforeUpdate?: () => Promise<void>;
+  /** Told the text written so far as it grows (what is left of it if the stream fails). */
+  onText?: (text: string) => void;
   /** Delay before the first update (default FIRST_UPDATE_DELAY_MS; unit tests set it). */
   firstDelayMs?: number;
 }
@@ -174,6 +176,7 @@ export async function streamAnswer(deltas: AsyncIterable<string>, options: Strea
   try {
     for await (const delta of deltas) {
       text += delta;
+      options.onText?.(text);
       if (throttle.failure !== undefined) break;
       if (text.trim() !== "") throttle.request();
     }

@@ -16,6 +16,9 @@ import { replicaConversation, samplingSettings, userTurn } from "./prompt.ts";
 import { gatherImages, imageDownloader } from "./images.ts";
 import type { Clock, LeasedRef, Logger, OutboundContext, PlatformClient, SentPart, Store, TokenVault } from "./ports.ts";
 
+/** Ends the words a stream had shown when no attempt is left to finish them (Markdown, formatted like the answer). */
+const CUT_OFF_NOTE = "_(The answer was cut off. Ask again to get it whole.)_";
+
 /** Another integration's id is not this one's owner's business: the detail does not name it. */
 const DELIVERED_BEFORE = "the platform delivered this message before to an earlier integration of the same bot";
 
@@ -105,6 +108,29 @@ export function createResponder(deps: ResponderDeps) {
     }
   };
 
+  /** A message another worker holds (or took over) is not this attempt's failure to record. */
+  const isBusy = (error: unknown) => (error instanceof RetryLaterError && error.busy) || error instanceof LeaseLostError;
+
+  /** Whether this failure ends the message's attempts (it then goes to dead letters). */
+  const givesUp = (error: unknown, attemptNumber: number) => !isBusy(error) && nextRetry(error, attemptNumber, deps.retry).deadLetter;
+
+  /**
+   * The last attempt failed mid-stream: the last message on screen keeps this attempt's words, marked as cut off,
+   * rather than stopping mid-sentence with no sign that nothing more will come. Best effort; an attempt that
+   * wrote nothing for that message leaves it as it is.
+   */
+  const markCutOff = async (client: PlatformClient, context: OutboundContext, posted: string[], written: string) => {
+    const index = posted.length - 1;
+    const shown = client.split(capAnswer(written))[index];
+    if (!client.streaming || index < 0 || !shown) return;
+    const [noted] = client.split(`${shown}…\n\n${CUT_OFF_NOTE}`);
+    try {
+      await client.streaming.editPart(context, posted[index]!, noted!, index, true);
+    } catch (error) {
+      logger.warn("could not mark a streamed answer as cut off", { integration_id: context.integration.id, code: error instanceof PatchbayError ? error.code : "INTERNAL" });
+    }
+  };
+
   /** A platform's follow-up (a Discord thread) is a courtesy: the answer is out and recorded either way. */
   const finish = async (client: PlatformClient, context: OutboundContext, messageIds: string[]) => {
     try {
@@ -148,7 +174,7 @@ export function createResponder(deps: ResponderDeps) {
     // The lease is short so a crashed worker's message is soon taken over; a live worker keeps renewing it.
     const lease = holdLease(store, clock, ref, deps.leaseMs);
     try {
-      await answer(integration, job, ref, claim, lease);
+      await answer(integration, job, ref, claim, lease, attempt);
     } catch (error) {
       // Released only while this claim holds it: never another worker's.
       await store.releaseDelivery(ref).catch(() => undefined);
@@ -164,6 +190,7 @@ export function createResponder(deps: ResponderDeps) {
     ref: LeasedRef,
     claim: { answer: string | null; partsSent: number; messageIds: string[] },
     lease: HeldLease,
+    attempt: Attempt,
   ) => {
     const client = deps.platforms[integration.platform];
     if (!client) throw new PatchbayError("PLATFORM_ERROR", `No ${integration.platform} client in this deployment.`);
@@ -188,6 +215,7 @@ export function createResponder(deps: ResponderDeps) {
           client.greetsFirstDirectMessage === true &&
           job.message.isDirect &&
           (await store.recentTurns(integration.id, job.message.conversationId, 1, clock.now())).length === 0;
+        let writtenSoFar = "";
         const show =
           streaming && replica.stream && !greet
             ? (deltas: AsyncIterable<string>) =>
@@ -200,10 +228,14 @@ export function createResponder(deps: ResponderDeps) {
                 posted,
                 record: (messageId) => store.recordPartSent(ref, messageId, null),
                 beforeUpdate: () => lease.ensure(),
+                onText: (written) => (writtenSoFar = written),
               })
           : null;
         const generating = clock.now();
-        const generated = await generate(integration, replica, job, context, client, show);
+        const generated = await generate(integration, replica, job, context, client, show).catch(async (error: unknown) => {
+          if (givesUp(error, attempt.number)) await markCutOff(client, context, posted, writtenSoFar);
+          throw error;
+        });
         modelLatencyMs = clock.now() - generating;
         text = capAnswer(greet ? `${welcome}\n\n${generated.text}` : generated.text);
         finalized = generated.finalized;
@@ -265,9 +297,8 @@ export function createResponder(deps: ResponderDeps) {
         };
         const fields = { integration_id: job.integrationId, key: job.message.key, attempt: attempt.number, code: lastError.code };
         logger.warn("answer attempt failed", { ...fields, error: redactSecrets(error instanceof Error ? error.message : String(error)) });
-        // A message another worker holds (or took over) is not this attempt's failure to record.
-        const busy = (error instanceof RetryLaterError && error.busy) || error instanceof LeaseLostError;
-        const final = !busy && nextRetry(error, attempt.number, deps.retry).deadLetter;
+        const busy = isBusy(error);
+        const final = givesUp(error, attempt.number);
         // Coming back later (held elsewhere, a long rate limit) is not a failed attempt.
         if (!(error instanceof RetryLaterError) && !busy) metrics.record({ name: "failed", platform: job.platform, code: lastError.code, final });
         if (final) {

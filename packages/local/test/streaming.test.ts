@@ -140,6 +140,32 @@ describe("Telegram", () => {
     expect(shown.entities).toEqual([{ type: "bold", offset: 4, length: 6 }]);
   });
 
+  test("when every attempt fails mid-stream, the message on screen ends with the last attempt's words, marked as cut off", async () => {
+    const bot = await connect();
+    const chat = group(-1007004);
+    const hold = h.openai.holdNextStream(FIRST_WORDS);
+    // Each of the five attempts gets the first few words out, then the model fails.
+    h.openai.failNext({ kind: "stream_error", afterChunks: FIRST_WORDS + 3 }, 5);
+    await h.telegram.deliver(bot.token, addressed(bot, chat, "never finishes"));
+    await hold.reached;
+    const [posted] = await eventually(() => (h.telegram.sentMessages(bot.token).length === 1 ? h.telegram.sentMessages(bot.token) : undefined));
+    hold.release();
+
+    const event = await eventually(async () => {
+      const list = await events(bot.integrationId);
+      return list.length === 1 && list[0].type === "failed" ? list[0] : undefined;
+    });
+    expect(event.error.code).toBe("MODEL_ERROR");
+    expect(h.openai.requests.filter((r) => r.lastUserText.includes("never finishes"))).toHaveLength(5);
+    const shown = h.telegram.chatHistory(bot.token, chat.id).find((m) => m.message_id === posted!.message_id)!;
+    expect(shown.text).toBe("Bold start word0 word1 word2 word3 word4 word5…\n\n(The answer was cut off. Ask again to get it whole.)");
+    expect(shown.entities).toEqual([
+      { type: "bold", offset: 0, length: 4 },
+      { type: "italic", offset: shown.text!.indexOf("("), length: "(The answer was cut off. Ask again to get it whole.)".length },
+    ]);
+    expect(h.telegram.sentMessages(bot.token)).toHaveLength(1);
+  });
+
   test("a replica with stream off answers whole: no draft, no edit", async () => {
     const quiet = (await h.api("POST", "/v1/replicas", { name: "Quiet", instructions: "x", stream: false })).body.id;
     const id = 7100000 + ++n;

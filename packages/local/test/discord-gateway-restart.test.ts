@@ -36,10 +36,11 @@ test("a Discord integration made where no Gateway runs (webhook) moves to the Ga
     });
   const start = async (options: Partial<LocalStackOptions>) => {
     const stack = await startLocalStack({ config: configOn(await freePort()), logger: createJsonLogger(() => undefined), reconcileIntervalMs: 3_600_000, transports: { intervalMs: 50 }, ...options });
-    cleanup.push(async () => {
-      await stack.close().catch(() => undefined);
-    });
-    return stack;
+    // Closed once: by the test, or here if the test did not get that far.
+    let closing: Promise<void> | null = null;
+    const close = () => (closing ??= stack.close().catch(() => undefined));
+    cleanup.push(close);
+    return { stack, close };
   };
   const api = async (stack: LocalStack, method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.url}${path}`, {
@@ -50,15 +51,15 @@ test("a Discord integration made where no Gateway runs (webhook) moves to the Ga
     return { status: response.status, body: (await response.json()) as any };
   };
 
-  const asOnAws = await start({ listeners: [] });
+  const { stack: asOnAws, close: closeAsOnAws } = await start({ listeners: [] });
   const replica = await api(asOnAws, "POST", "/v1/replicas", { name: "Ada" });
   const created = await api(asOnAws, "POST", "/v1/integrations/discord", { replica_id: replica.body.id, bot_token: app.botToken, guild_id: guild.id });
   expect(created.body).toMatchObject({ delivery: "webhook", status: "active" });
   expect(discord.application(app.id).interactionsEndpointUrl).toBe(created.body.webhook_url);
   expect(discord.gateway.connections(app.id)).toEqual([]);
-  await asOnAws.close();
+  await closeAsOnAws();
 
-  const laptop = await start({ listeners: LOCAL_LISTENERS });
+  const { stack: laptop } = await start({ listeners: LOCAL_LISTENERS });
   expect(await laptop.reconcile()).toBe(1);
   expect((await api(laptop, "GET", `/v1/integrations/${created.body.id}`)).body).toMatchObject({ delivery: "gateway", status: "active", last_error: null });
   expect(discord.application(app.id).interactionsEndpointUrl ?? "").toBe("");

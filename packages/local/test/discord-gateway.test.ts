@@ -301,6 +301,32 @@ describe("Discord through the Gateway (npm start)", () => {
     expect(list.map((e) => e.reason ?? e.type).sort()).toEqual(["empty_message", "replied"]);
   });
 
+  test("a streamed answer's edits come back over the Gateway but are not logged; a person's edit is", async () => {
+    const c = await connect();
+    const streamed = `Streaming ${Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ")}.`;
+    h.openai.reply(() => streamed);
+    try {
+      const hold = h.openai.holdNextStream(4);
+      const asked = h.discord.sendMessage(c.general, { content: mention(c, "stream it") });
+      await hold.reached;
+      await eventually(() => botMessages(c, c.general).length === 1);
+      hold.release();
+      await eventually(() => botMessages(c, c.general)[0]?.content === streamed);
+      const [answer] = botMessages(c, c.general);
+      const sessionEvents = h.discord.gateway.sessions(c.app.id).at(-1)!.events;
+      expect(sessionEvents.some((e) => e.t === "MESSAGE_UPDATE" && (e.d as { id?: string }).id === answer!.id)).toBe(true);
+
+      h.discord.gateway.dispatch(c.app.id, "MESSAGE_UPDATE", { ...asked, guild_id: c.guild.id, content: mention(c, "stream it, edited"), edited_timestamp: new Date().toISOString() });
+      const list = await eventually(async () => {
+        const got = await settledEvents(c);
+        return got.some((e) => e.reason === "edited_message") ? got : undefined;
+      });
+      expect(list.filter((e) => e.reason === "edited_message")).toHaveLength(1);
+    } finally {
+      h.openai.reply((request) => `Answer to: ${request.lastUserText}`);
+    }
+  });
+
   test("a long answer is split under 2000 characters: the first part replies, the rest follow in the channel", async () => {
     const c = await connect();
     const long = Array.from({ length: 7 }, (_, i) => `Paragraph ${i} ${"z".repeat(700)}.`).join("\n\n");

@@ -1885,6 +1885,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     editStoredMessage(candidate, body);
     if (isEmpty(candidate.message)) return EMPTY_MESSAGE();
     editStoredMessage(stored, body);
+    // Every edit reaches the Gateway as MESSAGE_UPDATE, the bot's own too (gateway-events.mdx "Message Update").
+    dispatchToWatchers(channel.id, "MESSAGE_UPDATE", gatewayMessage(stored.message));
     return { status: 200, body: clone(stored.message) };
   }
 
@@ -1896,6 +1898,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (!stored) return UNKNOWN_MESSAGE();
     if (stored.authorKey !== `app:${(ctx.app as AppState).id}`) return jsonError(403, 50013, "Missing Permissions");
     messagesById.delete(stored.message.id);
+    dispatchToWatchers(channel.id, "MESSAGE_DELETE", { id: stored.message.id, channel_id: channel.id, ...(channel.guild_id !== undefined ? { guild_id: channel.guild_id } : {}) });
     return { status: 204 };
   }
 

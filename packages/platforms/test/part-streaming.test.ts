@@ -149,5 +149,11 @@ describe("Slack", () => {
     await streaming.editPart(inThread, fallback.messageId, "Plain post, edited", 0, true);
     expect(slack.posted(channel).map((p) => p.ts)).toEqual([fallback.messageId]);
     expect(slack.message(channel, fallback.messageId)!.text).toBe("Plain post, edited");
+    // The app is not asked again: its next answers post and edit at chat.update's pace.
+    expect(streaming.updateIntervalMs(inThread)).toBe(2000);
+    const asked = slack.callsTo("chat.startStream").length;
+    const next = await streaming.postPart({ ...inThread, message: { ...inThread.message, key: "k2" } }, "Next answer", 0);
+    expect(slack.callsTo("chat.startStream")).toHaveLength(asked);
+    expect(slack.posted(channel).map((p) => p.ts)).toEqual([fallback.messageId, next.messageId]);
   });
 });

@@ -27,6 +27,16 @@ export interface SlackPartStreamingDeps {
 export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStreaming {
   // What each stream this process opened shows so far (its markdown_text); forgotten once the stream is stopped.
   const open = new Map<string, string>();
+  // Integrations whose app Slack refused a stream: for as long as this process runs, their answers post and edit
+  // at chat.update's pace instead of asking again each time.
+  const refused = new Set<string>();
+
+  /** Where a native stream may go: a thread reply in a known workspace, for an app Slack has not refused one. */
+  const streamable = (context: OutboundContext) => {
+    const route = requireSlackRoute(context.message.route);
+    const team = context.integration.workspaceId;
+    return route.threadTs && team && !refused.has(context.integration.id) ? { ...route, threadTs: route.threadTs, team } : null;
+  };
 
   const stop = async (context: OutboundContext, ts: string) => {
     open.delete(ts);
@@ -40,20 +50,19 @@ export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStre
   };
 
   return {
-    updateIntervalMs: (context) => (requireSlackRoute(context.message.route).threadTs ? NATIVE_UPDATE_MS : UPDATE_MS),
+    updateIntervalMs: (context) => (streamable(context) ? NATIVE_UPDATE_MS : UPDATE_MS),
 
     async postPart(context, part, index) {
-      const route = requireSlackRoute(context.message.route);
-      const team = context.integration.workspaceId;
-      if (!route.threadTs || !team) return deps.post(context, part, index);
+      const target = streamable(context);
+      if (!target) return deps.post(context, part, index);
       try {
         const started = await slackCall("chat.startStream", () =>
           deps.web(context).chat.startStream({
-            channel: route.channel,
-            thread_ts: route.threadTs!,
+            channel: target.channel,
+            thread_ts: target.threadTs,
             markdown_text: deps.partBody(part).markdown_text,
             recipient_user_id: context.message.userId,
-            recipient_team_id: team,
+            recipient_team_id: target.team,
           }),
         );
         const ts = String(started.ts);
@@ -63,6 +72,7 @@ export function createSlackPartStreaming(deps: SlackPartStreamingDeps): PartStre
         // Waiting helps a rate limit or an outage; a refusal (an app Slack does not let stream) falls back to a post.
         if (!(error instanceof PlatformCallError) || error.code === "RATE_LIMITED" || error.code === "NETWORK_ERROR") throw error;
         deps.logger.info("slack stream refused, posting and editing instead", { integration_id: context.integration.id, reason: error.details.platform_error });
+        refused.add(context.integration.id);
         return deps.post(context, part, index);
       }
     },

@@ -139,13 +139,19 @@ export async function startEmbeddedDynamoThread(dataDir: string | null): Promise
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`the embedded DynamoDB thread stopped (exit code ${code})`)));
   });
+  let closing: Promise<void> | undefined;
+  const stop = async () => {
+    const closed = new Promise((resolve) => {
+      worker.once("message", resolve);
+      worker.once("exit", resolve);
+    });
+    worker.postMessage("close");
+    await closed;
+    await worker.terminate();
+  };
   return {
     ...started,
-    async close() {
-      const closed = new Promise((resolve) => worker.once("message", resolve));
-      worker.postMessage("close");
-      await closed;
-      await worker.terminate();
-    },
+    // A second close (a stack closed twice) waits for the first instead of asking a thread that has stopped.
+    close: () => (closing ??= stop()),
   };
 }

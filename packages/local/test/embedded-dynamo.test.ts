@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "@patchbay/aws";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { DYNAMO_CREDENTIALS_FILE } from "../src/embedded-dynamo.ts";
+import { DYNAMO_CREDENTIALS_FILE, startEmbeddedDynamoThread } from "../src/embedded-dynamo.ts";
 import { readLocalConfig } from "../src/config.ts";
 import { DYNAMO_ENDPOINT_FILE, LOCAL_TABLE_NAME, startLocalStack } from "../src/local-stack.ts";
 import { startHarness } from "./harness.ts";
@@ -130,4 +130,10 @@ test("DATA_DIR and everything in it is tightened to 0700/0600 on start, and stay
   } finally {
     await stack.close();
   }
+});
+
+test("closing the embedded DynamoDB's thread twice resolves both times (a stack closed by two owners)", async () => {
+  const dynamo = await startEmbeddedDynamoThread(null);
+  await dynamo.close();
+  await expect(dynamo.close()).resolves.toBeUndefined();
 });

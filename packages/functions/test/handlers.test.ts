@@ -271,4 +271,38 @@ describe("Lambda handlers on real-shaped events", () => {
     expect(again).toEqual({ batchItemFailures: [] });
     expect(telegram.sentMessages(token).length).toBe(before);
   });
+
+  test("metrics: ingress and responder write embedded-metric lines for the stage — Received, then Answered with its latencies", async () => {
+    const lines: { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] } }[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      const text = String(chunk);
+      if (!text.includes('"_aws"')) return write(chunk, ...rest);
+      for (const line of text.trim().split("\n")) lines.push(JSON.parse(line));
+      return true;
+    }) as never);
+    try {
+      const update = { update_id: 1003, message: { message_id: 9, from: { id: 78, is_bot: false, first_name: "Kim" }, chat: { id: 78, type: "private" }, date: 1, text: "count me" } };
+      const webhook = httpApiEvent({
+        method: "POST",
+        path: `/webhooks/telegram/${integrationId}`,
+        routeKey: "POST /webhooks/telegram/{id}",
+        pathParameters: { id: integrationId },
+        headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secretToken },
+        body: JSON.stringify(update),
+      });
+      expect(result(await telegramIngress(webhook)).statusCode).toBe(200);
+      const message = sqs.sent.at(-1)!;
+      expect(await responder(sqsEvent([{ id: "m1", body: message.MessageBody, groupId: message.MessageGroupId! }]), ROOMY)).toEqual({ batchItemFailures: [] });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.map(({ _aws, ...fields }) => fields)).toEqual([
+      { service: "patchbay-test", platform: "telegram", Received: 1 },
+      { service: "patchbay-test", platform: "telegram", Answered: 1, AnswerLatency: expect.any(Number), ModelLatency: expect.any(Number) },
+    ]);
+    expect(lines.map((l) => l._aws.CloudWatchMetrics.map((m) => [m.Namespace, m.Dimensions]))).toEqual(
+      lines.map(() => [["Patchbay", [["service", "platform"], ["service"]]]]),
+    );
+  });
 });

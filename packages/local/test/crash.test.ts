@@ -1,29 +1,11 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import { startFakeOpenAI, startFakeTelegram } from "@patchbay/testing";
 import { eventually, freePort, tempDataDir } from "./helpers.ts";
+import { npmStartProcesses, processApi } from "./processes.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const KEY = "pb_crash_test_key_0123456789";
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-
-/** `npm start`'s entry point in its own process; resolves once it listens. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  await eventually(() => output.includes("Patchbay listening on"), 20_000);
-  return { child, output: () => output };
-}
+const processes = npmStartProcesses();
+afterAll(() => processes.killAll());
 
 // Acknowledged means answered: a message accepted by ingress survives kill -9 mid-answer and is answered once after restart.
 test("kill -9 while the model is answering; after restart the message is answered exactly once", async () => {
@@ -48,28 +30,20 @@ test("kill -9 while the model is answering; after restart the message is answere
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
   };
-  const api = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { id: string };
-  };
+  const api = processApi(port, KEY).call;
 
   try {
-    const first = await startProcess(env);
+    const first = await processes.start(env);
     const replica = await api("POST", "/v1/replicas", { name: "Ada" });
     await api("POST", "/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
     const update = { update_id: 777, message: { message_id: 1, from: { id: 9, is_bot: false, first_name: "Lin" }, chat: { id: 9, type: "private" }, date: 1, text: "survive this" } };
     expect((await telegram.deliver(token, update)).status).toBe(200);
     await eventually(() => openai.requests.length === 1);
-    first.child.kill("SIGKILL");
-    await new Promise((resolve) => first.child.once("exit", resolve));
+    await processes.kill9(first.child);
     expect(telegram.sentMessages(token)).toEqual([]);
 
     const restartedAt = Date.now();
-    const second = await startProcess(env);
+    const second = await processes.start(env);
     await eventually(() => telegram.sentMessages(token).length === 1, 60_000);
     expect(Date.now() - restartedAt).toBeLessThan(60_000);
     expect(telegram.sentMessages(token)[0]!.text).toBe("answered after the crash");

@@ -1,28 +1,11 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import { startFakeDiscord, startFakeOpenAI } from "@patchbay/testing";
 import { eventually, freePort, tempDataDir } from "./helpers.ts";
+import { npmStartProcesses, processApi } from "./processes.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const KEY = "pb_gateway_crash_key_0123456789";
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-/** `npm start`'s entry point in its own process; resolves once it listens. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  await eventually(() => output.includes("Patchbay listening on"), 20_000);
-  return { child, output: () => output };
-}
+const processes = npmStartProcesses();
+afterAll(() => processes.killAll());
 
 // kill -9 leaves Discord's session alive (the socket just drops): the next npm start RESUMEs it from where the
 // first one kept it, Discord replays what was sent while nothing ran, and each message is answered once.
@@ -43,24 +26,12 @@ test("kill -9 while holding the Gateway: the next start resumes the session and 
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
   };
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { id: string; delivery?: string };
-  };
-  /** How many messages the events log shows as replied: an answer is recorded once Discord took it. */
-  const replied = async (integrationId: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/integrations/${integrationId}/events`, { headers: { authorization: `Bearer ${KEY}` } });
-    const events = ((await response.json()) as { data: { type: string }[] }).data;
-    return events.filter((event) => event.type === "replied").length;
-  };
+  const { call, replied } = processApi(port, KEY);
+  const post = (path: string, body: unknown) => call<{ id: string; delivery?: string }>("POST", path, body);
   const answers = () => discord.messages(general).filter((m) => m.author.id === app.botId).map((m) => m.content);
 
   try {
-    const first = await startProcess(env);
+    const first = await processes.start(env);
     expect(first.output()).toContain("Discord: the Gateway, /ask included (PUBLIC_URL is not public HTTPS)");
     const replica = await post("/v1/replicas", { name: "Ada" });
     const integration = await post("/v1/integrations/discord", { replica_id: replica.id, bot_token: app.botToken, guild_id: guild.id, scope: "all" });
@@ -71,19 +42,18 @@ test("kill -9 while holding the Gateway: the next start resumes the session and 
     // Killed once the answer is recorded: one killed mid-answer waits out its 30 s lease, not what this is about.
     await eventually(async () => (await replied(integration.id)) === 1, 15_000);
 
-    first.child.kill("SIGKILL");
-    await new Promise((resolve) => first.child.once("exit", resolve));
+    await processes.kill9(first.child);
     await eventually(() => discord.gateway.connections(app.id).every((c) => c.closedAt !== undefined));
     discord.sendMessage(general, { content: "two, while nothing runs" });
 
-    await startProcess(env);
+    await processes.start(env);
     await eventually(() => answers().length === 2, 15_000);
     expect(discord.gateway.connections(app.id).at(-1)).toMatchObject({ how: "resume" });
     expect(discord.gateway.identifies(app.id)).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(answers()).toEqual(["Answer to: one", "Answer to: two, while nothing runs"]);
   } finally {
-    for (const child of children) child.kill("SIGKILL");
+    processes.killAll();
     await discord.close();
     await openai.close();
   }

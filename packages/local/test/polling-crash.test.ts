@@ -1,33 +1,11 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import { startFakeOpenAI, startFakeTelegram } from "@patchbay/testing";
 import { eventually, freePort, tempDataDir } from "./helpers.ts";
+import { npmStartProcesses, processApi } from "./processes.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const KEY = "pb_polling_crash_key_0123456789";
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-/** `npm start`'s entry point in its own process; resolves once it listens. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  await eventually(() => output.includes("Patchbay listening on"), 20_000);
-  return { child, output: () => output };
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  child.kill("SIGKILL");
-  await new Promise((resolve) => child.once("exit", resolve));
-}
+const processes = npmStartProcesses();
+afterAll(() => processes.killAll());
 
 const dm = (n: number, text: string) => ({
   message: { message_id: n, from: { id: 9, is_bot: false, first_name: "Lin" }, chat: { id: 9, type: "private" }, date: Math.floor(Date.now() / 1000), text },
@@ -55,27 +33,15 @@ test("kill -9 while polling neither loses nor repeats an update", async () => {
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
   };
-  const api = async (path: string, body: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { id: string; delivery?: string };
-  };
+  const { call, replied } = processApi(port, KEY);
+  const api = (path: string, body: unknown) => call<{ id: string; delivery?: string }>("POST", path, body);
   const answers = () => telegram.sentMessages(token).map((m) => m.text);
   // Until the fake has seen a killed process hang up, it would hand a new update to that dead long poll (so would
   // Telegram: such an update is returned again to the next poller, as it was never confirmed).
   const noPollHeld = () => !telegram.callsTo("getUpdates", token).some((call) => call.response === undefined);
-  /** How many messages the events log shows as replied: an answer is recorded only after Telegram took it. */
-  const replied = async (integrationId: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/integrations/${integrationId}/events`, { headers: { authorization: `Bearer ${KEY}` } });
-    const events = ((await response.json()) as { data: { type: string }[] }).data;
-    return events.filter((event) => event.type === "replied").length;
-  };
 
   try {
-    const first = await startProcess(env);
+    const first = await processes.start(env);
     expect(first.output()).toContain("Telegram: long polling (PUBLIC_URL is not public HTTPS)");
     const replica = await api("/v1/replicas", { name: "Ada" });
     const integration = await api("/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
@@ -84,12 +50,12 @@ test("kill -9 while polling neither loses nor repeats an update", async () => {
     // Confirmed to Telegram means the pipeline took it and its offset is on disk.
     expect((await telegram.deliver(token, dm(1, "one"))).status).toBe(200);
     await eventually(() => openai.requests.length === 1);
-    await kill9(first.child);
+    await processes.kill9(first.child);
     await eventually(noPollHeld);
     telegram.queueUpdate(token, dm(2, "two (sent while nothing ran)"));
 
     const pollsBefore = telegram.callsTo("getUpdates", token).length;
-    const second = await startProcess(env);
+    const second = await processes.start(env);
     // The answer that was in flight is taken over once its lease ends (30 s), like in crash.test.ts.
     await eventually(() => answers().length === 2, 90_000);
     expect(answers().sort()).toEqual(["answer to one", "answer to two (sent while nothing ran)"]);
@@ -101,10 +67,10 @@ test("kill -9 while polling neither loses nor repeats an update", async () => {
     // Telegram taking a message and the record of it, a crash resends: Telegram's sendMessage has no idempotency key).
     await eventually(async () => (await replied(integration.id)) === 2, 30_000);
     await eventually(() => telegram.callsTo("getUpdates", token).some((call) => call.response === undefined));
-    await kill9(second.child);
+    await processes.kill9(second.child);
     await eventually(noPollHeld);
     telegram.queueUpdate(token, dm(3, "three"));
-    const third = await startProcess(env);
+    const third = await processes.start(env);
     await eventually(() => answers().length === 3, 30_000);
 
     expect(answers().sort()).toEqual(["answer to one", "answer to three", "answer to two (sent while nothing ran)"]);

@@ -1,28 +1,11 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import { startFakeDiscord, startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
 import { eventually, freePort, tempDataDir } from "./helpers.ts";
+import { npmStartProcesses, processApi } from "./processes.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const KEY = "pb_stream_crash_key_0123456789";
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-/** `npm start`'s entry point in its own process; resolves once it listens. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  await eventually(() => output.includes("Patchbay listening on"), 20_000);
-  return { child, output: () => output };
-}
+const processes = npmStartProcesses();
+afterAll(() => processes.killAll());
 
 const WORDS = Array.from({ length: 20 }, (_, i) => `word${i}`).join(" ");
 const FIRST_ANSWER = `**First** attempt ${WORDS}.`;
@@ -58,17 +41,10 @@ test("kill -9 mid-stream on Telegram, Slack and Discord; after restart each half
     OPENAI_API_KEY: openai.apiKey,
     DEFAULT_MODEL: "openai/gpt-test",
   };
-  const api = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { id: string; webhook_url: string };
-  };
+  const api = processApi(port, KEY).call<{ id: string; webhook_url: string }>;
 
   try {
-    const first = await startProcess(env);
+    const first = await processes.start(env);
     const replica = await api("POST", "/v1/replicas", { name: "Ada" });
     await api("POST", "/v1/integrations/telegram", { replica_id: replica.id, bot_token: token });
     const slackIntegration = await api("POST", "/v1/integrations/slack", {
@@ -107,10 +83,9 @@ test("kill -9 mid-stream on Telegram, Slack and Discord; after restart each half
     const [reply] = await eventually(() => (answers().length === 1 ? answers() : undefined));
     expect(reply).toMatchObject({ content: "**First** attempt word0 word1", message_reference: { message_id: asking.id } });
 
-    first.child.kill("SIGKILL");
-    await new Promise((resolve) => first.child.once("exit", resolve));
+    await processes.kill9(first.child);
 
-    const second = await startProcess(env);
+    const second = await processes.start(env);
     await eventually(() => telegram.chatHistory(token, chat.id).find((m) => m.message_id === posted!.message_id)?.text === "The second attempt, after the crash.", 60_000);
     await eventually(() => slack.message(general, stream!.ts)?.text === SECOND_ANSWER, 60_000);
     await eventually(() => answers()[0]?.content === SECOND_ANSWER, 60_000);

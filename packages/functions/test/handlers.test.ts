@@ -136,7 +136,7 @@ describe("Lambda handlers on real-shaped events", () => {
     ]);
   });
 
-  test("responder: answers the batch on Telegram with three DynamoDB writes; a failing record alone comes back after its backoff", async () => {
+  test("responder: answers the batch on Telegram with four DynamoDB writes; a failing record alone comes back after its backoff", async () => {
     const [message] = sqs.sent;
     const writes: string[] = [];
     const send = DynamoDBDocumentClient.prototype.send;
@@ -152,8 +152,9 @@ describe("Lambda handlers on real-shaped events", () => {
       spy.mockRestore();
     }
     expect(ok).toEqual({ batchItemFailures: [] });
-    // Claim, done (answer + history), counters: the cost that scales with messages.
-    expect(writes).toEqual(["UpdateCommand", "UpdateCommand", "UpdateCommand"]);
+    // The message taken by the platform's identity, claim, done (answer + history), counters: the cost that scales
+    // with messages (the ingress writes none).
+    expect(writes).toEqual(["PutCommand", "UpdateCommand", "UpdateCommand", "UpdateCommand"]);
     expect(telegram.sentMessages(token).map((m) => m.text)).toEqual(["[echo — development model, no AI] hello lambda"]);
 
     const job = (key: string, text: string) => {

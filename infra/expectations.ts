@@ -145,6 +145,7 @@ const one = (d: Deployment, type: string, name?: string): RecordedResource => {
 const exportOf = (handler: string) => handler.slice(handler.lastIndexOf(".") + 1);
 const sortStatements = (statements: Statement[]) => [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const byHandler = <T>(fns: LambdaFunction[], f: (fn: LambdaFunction) => T) => Object.fromEntries(fns.map((fn) => [fn.handler, f(fn)]));
+
 /** A function EventBridge Scheduler starts on `expression`: always on, at the exact time, never retried, by a role that may invoke it alone. */
 function expectScheduled(d: Deployment, handler: string, expression: string) {
   const schedules = d.ofType("aws:scheduler/schedule:Schedule").filter((s) => d.functionByArn((s.inputs.target as Record<string, Json>).arn)?.handler === handler);

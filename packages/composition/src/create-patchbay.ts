@@ -37,8 +37,6 @@ const DELIVERY_LEASE_MS = 30_000;
 const RATE_LIMIT_BUDGET_MS = 20_000;
 const HISTORY_EXCHANGES = 10;
 const MODEL_TIMEOUT_MS = 45_000;
-
-/** The adapters a runtime brings: embedded ones locally, AWS ones on Lambda. */
 /** Room for the replies' own platform calls (each one bounded by its client's timeout), besides the waits above. */
 const SEND_ALLOWANCE_MS = 15_000;
 /**
@@ -46,6 +44,8 @@ const SEND_ALLOWANCE_MS = 15_000;
  * must not hand the message to another worker sooner, and a Lambda must not start one with less time left.
  */
 export const WORST_CASE_ATTEMPT_MS = MODEL_TIMEOUT_MS + RATE_LIMIT_BUDGET_MS + SEND_ALLOWANCE_MS;
+
+/** The adapters a runtime brings: embedded ones locally, AWS ones on Lambda. */
 export interface Adapters {
   store: Store;
   /** Idempotency-Key records, on the same table as the store. */

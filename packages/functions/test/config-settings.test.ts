@@ -1,26 +1,13 @@
 import { describe, expect, test } from "vitest";
+import { linkResources, settingsLink } from "./linked-resources.ts";
 
 // Resource links are read once per process: this file runs alone, deployed with a public URL platforms cannot call.
-const resources = {
-  App: { name: "patchbay", stage: "test" },
+linkResources({
   Table: { name: "t" },
   ResponderQueue: { url: "https://sqs.eu-west-1.amazonaws.com/1/q.fifo" },
   TenantSecrets: { prefix: "patchbay/test/" },
-  Settings: {
-    publicUrl: "http://localhost:3000",
-    telegramApiUrl: "https://api.telegram.org",
-    slackApiUrl: "https://slack.com/api/",
-    discordApiUrl: "https://discord.com/api/v10",
-    openaiBaseUrl: "https://api.openai.com/v1",
-    anthropicBaseUrl: "https://api.anthropic.com",
-    openaiConfigured: false,
-    anthropicConfigured: false,
-    defaultModel: "echo",
-    bedrockEnabled: false,
-    maxReceives: 5,
-  },
-};
-for (const [name, value] of Object.entries(resources)) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+  Settings: settingsLink({ publicUrl: "http://localhost:3000" }),
+});
 const { InvalidSettingError, checkMaxReceives, checkPublicUrl, readAwsConfig } = await import("../src/config.ts");
 
 test("a public URL platforms cannot call fails the cold start, naming the setting and where to fix it", () => {

@@ -9,6 +9,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { linkResources, settingsLink } from "./linked-resources.ts";
 import { createDocumentClient, createDynamoStore, createSecretsManagerVault, ensureTable } from "@patchbay/aws";
 import { createPatchbay } from "@patchbay/composition";
 import type { Adapters } from "@patchbay/composition";
@@ -56,25 +57,13 @@ const created: string[] = [];
 beforeAll(async () => {
   dynamo = await startEmbeddedDynamo(null, { credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   discord = await startFakeDiscord();
-  const resources: Record<string, unknown> = {
-    App: { name: "patchbay", stage: "test" },
+  linkResources({
     Table: { name: TABLE, type: "sst.aws.Dynamo" },
     ResponderQueue: { url: QUEUE_URL, type: "sst.aws.Queue" },
     DeadLetters: { url: `${QUEUE_URL}-dlq`, type: "sst.sst.Linkable" },
     TenantSecrets: { prefix: PREFIX, type: "sst.sst.Linkable" },
-    Settings: {
-      type: "sst.sst.Linkable",
-      publicUrl: PUBLIC_URL,
-      telegramApiUrl: "https://telegram.invalid",
-      slackApiUrl: "https://slack.invalid/api/",
-      discordApiUrl: discord.url,
-      openaiBaseUrl: "https://openai.invalid/v1",
-      anthropicBaseUrl: "https://anthropic.invalid",
-      defaultModel: "echo",
-      maxReceives: 5,
-    },
-  };
-  for (const [name, value] of Object.entries(resources)) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+    Settings: settingsLink({ publicUrl: PUBLIC_URL, discordApiUrl: discord.url }),
+  });
   Object.assign(process.env, { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
   sqs = mockSqsFifo(SQSClient);
   secrets = mockSecretsManager(SecretsManagerClient);

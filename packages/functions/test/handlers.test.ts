@@ -3,6 +3,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from "aws-lambda";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { linkResources, settingsLink } from "./linked-resources.ts";
 import { createDocumentClient, createDynamoStore, ensureTable } from "@patchbay/aws";
 import { WORST_CASE_ATTEMPT_MS } from "@patchbay/composition";
 import { createApiKeyService, systemClock } from "@patchbay/core";
@@ -34,26 +35,14 @@ beforeAll(async () => {
   // The handlers' SDK clients sign with the environment's credentials (below), so the emulator accepts those.
   dynamo = await startEmbeddedDynamo(null, { credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   telegram = await startFakeTelegram({ webhookRateLimit: false });
-  const resources: Record<string, unknown> = {
-    App: { name: "patchbay", stage: "test" },
+  linkResources({
     Table: { name: TABLE, type: "sst.aws.Dynamo" },
     ResponderQueue: { url: QUEUE_URL, type: "sst.aws.Queue" },
     DeadLetters: { url: DLQ_URL, type: "sst.sst.Linkable" },
     TenantSecrets: { prefix: "patchbay/test/", type: "sst.sst.Linkable" },
     OpenAiApiKey: { value: "", type: "sst.sst.Secret" },
-    Settings: {
-      type: "sst.sst.Linkable",
-      publicUrl: PUBLIC_URL,
-      telegramApiUrl: telegram.url,
-      slackApiUrl: "https://slack.invalid/api/",
-      discordApiUrl: "https://discord.invalid/api/v10",
-      openaiBaseUrl: "https://openai.invalid/v1",
-      anthropicBaseUrl: "https://anthropic.invalid",
-      defaultModel: "echo",
-      maxReceives: 5,
-    },
-  };
-  for (const [name, value] of Object.entries(resources)) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+    Settings: settingsLink({ publicUrl: PUBLIC_URL, telegramApiUrl: telegram.url }),
+  });
   // The AWS SDK's own endpoint setting points DynamoDB at the embedded emulator; SQS and Secrets Manager are mocked.
   Object.assign(process.env, { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
   sqs = mockSqsFifo(SQSClient);

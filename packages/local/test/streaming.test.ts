@@ -236,6 +236,27 @@ describe("Slack", () => {
     expect(h.slack.message(dm, post!.ts)!.text).toBe(ANSWER);
   });
 
+  test("a 429 on an append mid-stream slows the stream down instead of failing it; the answer ends whole, once", async () => {
+    const c = await connect();
+    const hold = h.openai.holdNextStream(FIRST_WORDS);
+    await c.send(h.slack.appMentionEvent({ channel: c.general, user: "U0HUMAN", text: `<@${c.app.bot_user_id}> under a rate limit` }));
+    await hold.reached;
+    await eventually(() => h.slack.streams(c.general).length === 1);
+    h.slack.failNext("chat.appendStream", { kind: "rate_limit", retryAfter: 1 });
+    hold.release();
+
+    await replied(c.integrationId);
+    const appends = h.slack.callsTo("chat.appendStream").filter((call) => call.token === c.app.token).map((call) => call.response?.status);
+    // The refused append, then the stream went on at a slower pace.
+    expect(appends[0]).toBe(429);
+    expect(appends.slice(1).every((status) => status === 200)).toBe(true);
+    const [stream] = h.slack.streams(c.general);
+    expect(stream).toMatchObject({ state: "stopped" });
+    expect(h.slack.message(c.general, stream!.ts)!.text).toBe(ANSWER);
+    expect(h.slack.posted(c.general)).toEqual([]);
+    expect((await events(c.integrationId)).map((e) => e.type)).toEqual(["replied"]);
+  });
+
   test("an app Slack does not let stream falls back to post and edit", async () => {
     const c = await connect();
     h.slack.failNext("chat.startStream", { kind: "error", error: "not_allowed_token_type" });

@@ -8,14 +8,13 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { startFakeOpenAI, startFakeTelegram } from "@patchbay/testing";
 import type { FakeTelegram } from "@patchbay/testing";
+import { freePort, percentile } from "./measure.ts";
 
 export const LOAD_TARGETS = { acksPerSecond: 400, ackP50Ms: 30, answersPerSecond: 25 };
 const MODEL_MS = 2000;
@@ -35,16 +34,7 @@ export interface LoadResult {
   streaming: { questions: number; chats: number; modelMs: number; seconds: number; perSecond: number };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -22,6 +22,7 @@ import { PLATFORM_MODULES } from "@patchbay/platforms";
 import { BUNDLE_DIR, bundleAll } from "../scripts/bundle.ts";
 import { LOAD_TARGETS, benchLoad, loadTable } from "./load.ts";
 import { benchStreaming, streamingTable } from "./streaming.ts";
+import { percentile } from "./measure.ts";
 
 const COLD_RUNS = 15;
 const WARM_REQUESTS = 2000;
@@ -31,7 +32,6 @@ const run = promisify(execFile);
 /** Discord ids are snowflakes; the driver reads no other kind. */
 const DISCORD_APP_ID = "1100000000000000001";
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 /** The links a deployed function would have, so the bundle's config reads succeed. */

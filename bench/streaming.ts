@@ -5,12 +5,11 @@
  * the answer took (drafts, posts, edits, stream calls; typing and status signals counted apart).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLocalConfig, startLocalStack } from "@patchbay/local";
 import { slashCommand, startFakeDiscord, startFakeOpenAI, startFakeSlack, startFakeTelegram } from "@patchbay/testing";
+import { freePort } from "./measure.ts";
 
 const TOKENS = 400;
 const STREAM_MS = 4000;
@@ -45,14 +44,6 @@ interface Case {
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -77,9 +77,9 @@ export const pendingIntegrationExample = { ...integrationJson({ ...integration, 
 export const integrationListExample = { data: [integrationExample], total: 1, next_cursor: null };
 
 export const connectExamples = {
-  telegram: { bot_token: "7012345678:AAE-examplE_t0ken-abcdefghijklmnop", scope: "mentions", name: "Acme support bot" },
-  slack: { bot_token: "xoxb-1234567890-0987654321-exAmpleT0kenValue", signing_secret: "8f14e45fceea167a5a36dedd4bea2543", scope: "mentions" },
-  discord: { bot_token: "MTIzNDU2Nzg5MDEyMzQ1Njc4.GexAmp.le-T0ken_value-abcdefghijklmnopqrs", guild_id: "123456789012345678", thread_auto_create: true },
+  telegram: { bot_token: "PASTE_THE_TOKEN_BOTFATHER_GAVE_YOU", scope: "mentions", name: "Acme support bot" },
+  slack: { bot_token: "xoxb-PASTE-THE-BOT-USER-OAUTH-TOKEN", signing_secret: "PASTE_THE_APP_SIGNING_SECRET", scope: "mentions" },
+  discord: { bot_token: "PASTE_THE_DISCORD_BOT_TOKEN", guild_id: "123456789012345678", thread_auto_create: true },
 } as const;
 
 export const integrationPatchExample = { scope: "all", channel_ids: ["-1001234567890"] };

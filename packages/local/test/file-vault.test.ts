@@ -11,7 +11,7 @@ const createFileVault = async (dir: string) => createVaultWithSealer(dir, await 
 describeVaultContract("encrypted file vault", async () => createFileVault(await tempDataDir()));
 
 describe("encrypted file vault on disk", () => {
-  const TOKEN = "7700112233:AAH-this-is-a-test-bot-token-value";
+  const TOKEN = "7700112233:vault-test-bot-token";
 
   test("the key is created on first start with mode 0600 and reused after", async () => {
     const dir = await tempDataDir();

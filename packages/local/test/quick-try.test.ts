@@ -43,7 +43,7 @@ test("the README's quick try ends with the bot answering", async () => {
   expect(values!.split("\n").map((line) => line.split("=")[0])).toEqual(["KEY", "BOT_TOKEN"]);
 
   const telegram = await startFakeTelegram({ strictPorts: true, webhookRateLimit: false });
-  const token = "7012345678:AAF-quick-try-token_abcdefghijklmn";
+  const token = "7012345678:quick-try-test-token";
   telegram.addBot({ token, username: "ada_quick_try_bot" });
   const port = await freePort();
   // The port a test can have, instead of 3000; everything else as a person would have it.

@@ -8,7 +8,7 @@ import { telegramWebhookDriver } from "../src/telegram/driver.ts";
 import { telegramFixture, telegramIntegration } from "./cases/telegram-case.ts";
 
 const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const TOKEN = "8000000001:AAroute-test-token-abcdefghijklmnop";
+const TOKEN = "8000000001:route-test-token";
 let telegram: FakeTelegram;
 
 beforeAll(async () => {

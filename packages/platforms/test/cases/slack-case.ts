@@ -37,7 +37,7 @@ export function slackDriverCase(): WebhookDriverCase {
   return {
     driver: slackWebhookDriver,
     integration: slackIntegration(),
-    secrets: { bot_token: "xoxb-0000000000-0000000000000-slackcasetoken0000000000", signing_secret: SLACK_TEST_SIGNING_SECRET },
+    secrets: { bot_token: "xoxb-slack-case-test-token", signing_secret: SLACK_TEST_SIGNING_SECRET },
     sign: (body, nowMs) => signSlack(body, nowMs),
     signsBody: true,
     // One mention, delivered as message.channels and as app_mention under two event ids.

@@ -23,14 +23,9 @@ afterEach(() => {
   h.openai.clearFailures();
 });
 
-async function connect() {
+function connect() {
   const n = ++counter;
-  const id = 7100000 + n;
-  const token = `${id}:AAGiveUp${"q".repeat(24)}${n}`;
-  h.telegram.addBot({ token, id, username: `GiveUp${n}_bot`, can_read_all_group_messages: true });
-  const answer = await h.api("POST", "/v1/integrations/telegram", { replica_id: replicaId, bot_token: token });
-  expect(answer.status).toBe(201);
-  return { token, integrationId: answer.body.id as string };
+  return h.connectTelegramBot(replicaId, 7100000 + n, `GiveUp${n}_bot`);
 }
 
 let messageId = 500;

@@ -26,11 +26,12 @@ export interface Harness {
   logs: string[];
   /** Calls the REST API as a key's owner (alice by default). */
   api(method: string, path: string, body?: unknown, key?: string): Promise<ApiAnswer>;
+  /** A new bot on the fake Telegram (reading every group message), connected to a replica; `id` makes its token. */
+  connectTelegramBot(replicaId: string, id: number, username: string): Promise<{ token: string; integrationId: string }>;
   /** Restarts the stack on the same data directory and port; `whileDown` runs while it is stopped. */
   restart(whileDown?: () => unknown): Promise<void>;
   close(): Promise<void>;
 }
-
 
 /** The real local stack on a loopback port, wired to a fake Telegram and a fake OpenAI endpoint. */
 export async function startHarness(
@@ -95,6 +96,13 @@ export async function startHarness(
         // not JSON (e.g. /docs)
       }
       return { status: response.status, headers: response.headers, body: parsed };
+    },
+    async connectTelegramBot(replicaId, id, username) {
+      const token = `${id}:${username}-test-token`;
+      telegram.addBot({ token, id, username, can_read_all_group_messages: true });
+      const answer = await harness.api("POST", "/v1/integrations/telegram", { replica_id: replicaId, bot_token: token });
+      if (answer.status !== 201) throw new Error(`connecting ${username} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return { token, integrationId: answer.body.id as string };
     },
     async restart(whileDown) {
       await stack.close();

@@ -25,14 +25,9 @@ afterEach(() => {
   recorded.length = 0;
 });
 
-async function connect() {
+function connect() {
   const n = ++counter;
-  const id = 7300000 + n;
-  const token = `${id}:AAMetrics${"m".repeat(24)}${n}`;
-  h.telegram.addBot({ token, id, username: `Metrics${n}_bot`, can_read_all_group_messages: true });
-  const answer = await h.api("POST", "/v1/integrations/telegram", { replica_id: replicaId, bot_token: token });
-  expect(answer.status).toBe(201);
-  return { token, integrationId: answer.body.id as string };
+  return h.connectTelegramBot(replicaId, 7300000 + n, `Metrics${n}_bot`);
 }
 
 let messageId = 900;

@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import type { IncomingMessage } from "node:http";
 
 export interface RawAnswer {
   status: number;
@@ -21,6 +22,23 @@ export interface RawRequest {
   hangAfterMs?: number;
 }
 
+/** Reads a whole response body: its text, and its JSON when it is JSON. */
+function readAnswer(response: IncomingMessage, reject: (error: Error) => void, done: (body: { text: string; json: unknown }) => void): void {
+  const chunks: Buffer[] = [];
+  response.on("data", (chunk: Buffer) => chunks.push(chunk));
+  response.on("error", reject);
+  response.on("end", () => {
+    const text = Buffer.concat(chunks).toString("utf8");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    done({ text, json });
+  });
+}
+
 /**
  * One HTTP request with node:http rather than fetch, which refuses the odd methods (TRACE), raw bytes
  * in headers and hand-made chunking that a hostile client can send.
@@ -33,19 +51,7 @@ export function rawRequest(baseUrl: string, req: RawRequest, agent?: Agent): Pro
     const outgoing = request(
       { host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent, timeout: req.hangAfterMs ?? 10_000 },
       (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
-        });
-        response.on("error", reject);
+        readAnswer(response, reject, ({ text, json }) => resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json }));
       },
     );
     outgoing.on("timeout", () => outgoing.destroy(new Error(`hung: ${req.method} ${req.path.slice(0, 120)}`)));
@@ -87,16 +93,7 @@ export function endlessRequest(baseUrl: string, req: EndlessRequest): Promise<En
       { host: url.hostname, port: url.port, method: req.method, path: req.path, headers: req.headers, agent: false, timeout: req.hangAfterMs ?? 10_000 },
       (response) => {
         answered = true;
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
+        readAnswer(response, reject, ({ json }) => {
           const answer = { status: response.statusCode ?? 0, json, bytesWritten };
           if (response.headers.connection !== "close") {
             outgoing.destroy();
@@ -106,7 +103,6 @@ export function endlessRequest(baseUrl: string, req: EndlessRequest): Promise<En
           if (outgoing.socket?.destroyed) return resolve({ ...answer, closed: true });
           outgoing.socket?.once("close", () => resolve({ ...answer, closed: true }));
         });
-        response.on("error", reject);
       },
     );
     outgoing.on("timeout", () => outgoing.destroy(new Error(`hung: ${req.method} ${req.path.slice(0, 120)} after ${bytesWritten} body bytes`)));

@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+import { createFakeTimers } from "./fake-timers.ts";
 
 /** The application a bot token belongs to, as the REST fake knows it. */
 export interface GatewayApplication {
@@ -163,25 +164,14 @@ export async function startFakeDiscordGateway(world: GatewayWorld, options: Fake
   const identifyCounts = new Map<string, number>();
   const notAcking = new Set<string>();
   const closedByServer = new Set<string>();
-  const waiters = new Set<() => void>();
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
+  const { later, changed } = timers;
 
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `ws://127.0.0.1:${port}`;
 
-  const changed = () => {
-    for (const wake of [...waiters]) wake();
-  };
-  const later = (ms: number, run: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, ms);
-    timers.add(timer);
-    return timer;
-  };
 
   const send = (entry: Live, payload: Record<string, unknown>) => {
     if (entry.socket.readyState !== WebSocket.OPEN) return false;
@@ -394,15 +384,7 @@ export async function startFakeDiscordGateway(world: GatewayWorld, options: Fake
       const found = check();
       if (found !== undefined) return found;
       if (Date.now() >= deadline) throw new Error(`fake Discord Gateway: timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          waiters.delete(wake);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = later(Math.max(1, deadline - Date.now()), wake);
-        waiters.add(wake);
-      });
+      await timers.nextChange(deadline - Date.now());
     }
   };
 
@@ -489,7 +471,6 @@ export async function startFakeDiscordGateway(world: GatewayWorld, options: Fake
     },
 
     async close() {
-      for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const entry of live.values()) entry.socket.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+import { createFakeTimers } from "./fake-timers.ts";
 
 /** One WebSocket an app opened. */
 export interface SocketModeConnection {
@@ -110,8 +111,8 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
   const live = new Map<string, Live>();
   const envelopes: SocketModeEnvelope[] = [];
   const ackWaiters = new Map<string, () => void>();
-  const connectionWaiters = new Set<() => void>();
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = createFakeTimers();
+  const { later } = timers;
   /** Connections the fake itself closed or cut. */
   const closedByServer = new Set<string>();
   /** Connections that went silent: nothing is sent on them any more (a paused socket does not even see its peer leave). */
@@ -173,7 +174,7 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
       }),
     );
     entry.helloSent = true;
-    for (const wake of [...connectionWaiters]) wake();
+    timers.changed();
   });
 
   const pickConnection = (appId: string, connectionId: string | undefined): Live | undefined => {
@@ -184,14 +185,6 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
     return openOf(appId).filter((l) => l.helloSent && !frozen.has(l.record.id)).at(-1);
   };
 
-  const later = (ms: number, run: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, ms);
-    timers.add(timer);
-    return timer;
-  };
 
   const closeFromServer = (entry: Live, code: number) => {
     closedByServer.add(entry.record.id);
@@ -216,15 +209,7 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
       if (!entry) {
         const deadline = Date.now() + (options.waitForConnectionMs ?? 5000);
         while (!entry && Date.now() < deadline) {
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              connectionWaiters.delete(wake);
-              clearTimeout(timer);
-              resolve();
-            };
-            const timer = later(Math.max(1, deadline - Date.now()), wake);
-            connectionWaiters.add(wake);
-          });
+          await timers.nextChange(deadline - Date.now());
           entry = pickConnection(appId, options.connectionId);
         }
       }
@@ -246,8 +231,7 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
         });
         ackWaiters.set(envelope.envelope_id, () => {
           ackWaiters.delete(envelope.envelope_id);
-          clearTimeout(timer);
-          timers.delete(timer);
+          timers.cancel(timer);
           resolve(true);
         });
       });
@@ -288,7 +272,6 @@ export async function startSocketModeServer(onEnvelope: (payload: unknown) => vo
     },
 
     async close() {
-      for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const entry of live.values()) entry.socket.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));

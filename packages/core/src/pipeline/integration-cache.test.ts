@@ -11,6 +11,7 @@ function backing() {
   const secrets = new Map<string, SecretBundle>([["int_1", { webhook_secret: "one" }]]);
   const reads = { integration: 0, secrets: 0 };
   let failNext = false;
+  let failSecretsNext = false;
   const store = {
     async getIntegration(id: string) {
       reads.integration++;
@@ -24,10 +25,14 @@ function backing() {
   const vault = {
     async get(id: string) {
       reads.secrets++;
+      if (failSecretsNext) {
+        failSecretsNext = false;
+        throw new Error("vault unavailable");
+      }
       return secrets.get(id);
     },
   };
-  return { records, secrets, reads, store, vault, failOnce: () => (failNext = true) };
+  return { records, secrets, reads, store, vault, failOnce: () => (failNext = true), failSecretsOnce: () => (failSecretsNext = true) };
 }
 
 function clock(start = 1_000_000) {
@@ -93,6 +98,16 @@ describe("the webhook path's integration cache", () => {
     b.failOnce();
     await expect(cache.get("int_1")).rejects.toThrow("store unavailable");
     expect((await cache.get("int_1"))?.integration.id).toBe("int_1");
+  });
+
+  test("a failed read of the secrets is not remembered: the next webhook reads them again", async () => {
+    const b = backing();
+    const cache = createIntegrationCache({ store: b.store, vault: b.vault, clock: clock(), ttlMs: 5000 });
+    const found = await cache.get("int_1");
+    b.failSecretsOnce();
+    await expect(found!.secrets()).rejects.toThrow("vault unavailable");
+    expect(await (await cache.get("int_1"))!.secrets()).toEqual({ webhook_secret: "one" });
+    expect(b.reads).toEqual({ integration: 1, secrets: 2 });
   });
 
   test("holds at most maxEntries integrations, dropping the oldest", async () => {

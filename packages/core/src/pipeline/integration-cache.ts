@@ -46,7 +46,13 @@ export function createIntegrationCache({ store, vault, clock, ttlMs = INTEGRATIO
     const integration = await store.getIntegration(id);
     if (!integration) return undefined;
     let secrets: Promise<SecretBundle | undefined> | undefined;
-    return { integration, secrets: () => (secrets ??= vault.get(id)) };
+    // A failed read is not kept: the next webhook asks the vault again.
+    const readSecrets = () =>
+      vault.get(id).catch((error: unknown) => {
+        secrets = undefined;
+        throw error;
+      });
+    return { integration, secrets: () => (secrets ??= readSecrets()) };
   };
 
   return {

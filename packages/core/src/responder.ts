@@ -7,7 +7,7 @@ import type { StreamedAnswer } from "./answer-stream.ts";
 import { redactSecrets } from "./redact.ts";
 import { isPermanentFailure, nextRetry } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
-import type { Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
+import type { ChatMessage, Integration, LastError, Platform, Replica, ReplyJob } from "./model.ts";
 import type { ModelRouter } from "./model-router.ts";
 import { noMetrics } from "./metrics.ts";
 import type { Metrics } from "./metrics.ts";
@@ -76,10 +76,10 @@ export function createResponder(deps: ResponderDeps) {
     job: ReplyJob,
     context: OutboundContext,
     client: PlatformClient,
+    history: ChatMessage[],
     show: ((deltas: AsyncIterable<string>) => Promise<StreamedAnswer>) | null,
   ): Promise<StreamedAnswer> => {
     const { provider, model } = deps.models.resolve(replica.model);
-    const history = await store.recentTurns(integration.id, job.message.conversationId, deps.historyExchanges, clock.now());
     const stopTyping = client.startTyping(context);
     try {
       const gathered = await gatherImages(job.message.images, { acceptsImages: provider.acceptsImages(model), download: imageDownloader(client, context) });
@@ -210,11 +210,9 @@ export function createResponder(deps: ResponderDeps) {
       if (job.greeting) {
         text = welcome;
       } else {
+        const history = await store.recentTurns(integration.id, job.message.conversationId, deps.historyExchanges, clock.now());
         // Greeted answers are not streamed: the welcome comes first, in the same message.
-        const greet =
-          client.greetsFirstDirectMessage === true &&
-          job.message.isDirect &&
-          (await store.recentTurns(integration.id, job.message.conversationId, 1, clock.now())).length === 0;
+        const greet = client.greetsFirstDirectMessage === true && job.message.isDirect && history.length === 0;
         let writtenSoFar = "";
         const show =
           streaming && replica.stream && !greet
@@ -232,7 +230,7 @@ export function createResponder(deps: ResponderDeps) {
               })
           : null;
         const generating = clock.now();
-        const generated = await generate(integration, replica, job, context, client, show).catch(async (error: unknown) => {
+        const generated = await generate(integration, replica, job, context, client, history, show).catch(async (error: unknown) => {
           if (givesUp(error, attempt.number)) await markCutOff(client, context, posted, writtenSoFar);
           throw error;
         });

@@ -128,7 +128,7 @@ function expectedSettings(d: Deployment, apiUrl: string): Record<string, Json> {
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
     openaiConfigured: Boolean(e.SST_SECRET_OpenAiApiKey),
     anthropicConfigured: Boolean(e.SST_SECRET_AnthropicApiKey),
-    defaultModel: e.DEFAULT_MODEL ?? (e.SST_SECRET_OpenAiApiKey ? "openai/gpt-4o-mini" : "echo"),
+    defaultModel: e.DEFAULT_MODEL ?? (e.SST_SECRET_OpenAiApiKey ? "openai/gpt-4o-mini" : e.SST_SECRET_AnthropicApiKey ? "anthropic/claude-haiku-4-5" : "echo"),
     bedrockEnabled: bedrockConfigured(d),
     maxReceives: 5,
     type: "sst.sst.Linkable",

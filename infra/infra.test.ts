@@ -11,7 +11,8 @@ import { CHECKS, runCheck } from "./expectations.ts";
 
 const SCENARIOS: Scenario[] = [
   { stage: "dev" },
-  { stage: "production" },
+  // Production with Anthropic's key alone: replicas default to Claude, as locally.
+  { stage: "production", env: { SST_SECRET_AnthropicApiKey: "sk-ant-check-anthropic-key" } },
   // Bedrock through the default model; no provider keys.
   { stage: "dev", env: { DEFAULT_MODEL: "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0" } },
   // Both optional secrets set, as `sst secret set` would pass them.

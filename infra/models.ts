@@ -3,6 +3,7 @@
  * only when asked for: `DEFAULT_MODEL=bedrock/<model-id>` or `ENABLE_BEDROCK=1` at deploy time.
  */
 export const DEFAULT_OPENAI_MODEL = "openai/gpt-4o-mini";
+export const DEFAULT_ANTHROPIC_MODEL = "anthropic/claude-haiku-4-5";
 
 export function bedrockEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.DEFAULT_MODEL?.startsWith("bedrock/")) || env.ENABLE_BEDROCK === "1" || env.ENABLE_BEDROCK === "true";

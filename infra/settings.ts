@@ -1,5 +1,5 @@
 import { MAX_RECEIVES } from "./queue";
-import { bedrockEnabled, DEFAULT_OPENAI_MODEL } from "./models";
+import { bedrockEnabled, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL } from "./models";
 
 /**
  * Plain settings every function reads as `Resource.Settings`. Deploy-time environment variables
@@ -22,7 +22,10 @@ export function createSettings(args: { apiUrl: $util.Output<string>; openAiApiKe
       anthropicConfigured: args.anthropicApiKey.value.apply((key) => key !== ""),
       // As locally: echo unless a provider key is set (the secret's value is known at deploy time).
       defaultModel:
-        env.DEFAULT_MODEL ?? args.openAiApiKey.value.apply((key) => (key ? DEFAULT_OPENAI_MODEL : "echo")),
+        env.DEFAULT_MODEL ??
+        $resolve([args.openAiApiKey.value, args.anthropicApiKey.value]).apply(([openai, anthropic]) =>
+          openai ? DEFAULT_OPENAI_MODEL : anthropic ? DEFAULT_ANTHROPIC_MODEL : "echo",
+        ),
       bedrockEnabled: bedrockEnabled(env),
       maxReceives: MAX_RECEIVES,
     },

@@ -132,7 +132,8 @@ export async function createFileQueue(dataDir: string, sealer: Sealer, overrides
   };
 
   /**
-   * The scheduler's state, so no operation walks the backlog: each group's messages in order, the groups
+   * The scheduler's state, so no queue operation walks the backlog (only the once-a-second look for files
+   * another process wrote lists the directory): each group's messages in order, the groups
    * whose head can be delivered now (in the order they became ready), and a heap of the groups waiting for
    * their head's backoff to end.
    */

@@ -12,10 +12,10 @@ import type { WebhookDriver } from "./webhook-driver.ts";
 
 /** How often a chat the bot is active in is re-recorded for the channel listing. */
 const SEEN_CHAT_REFRESH_MS = 60 * 60 * 1000;
-type Ignored = Extract<Decision, { answer: false }>;
-
 /** Bound on the per-process memory of recently recorded chats. */
 const SEEN_CHAT_MEMORY = 10_000;
+
+type Ignored = Extract<Decision, { answer: false }>;
 
 /** A driver whose secret and route types are its own business: the registry holds drivers of different types. */
 export type AnyWebhookDriver = WebhookDriver<any, any>;

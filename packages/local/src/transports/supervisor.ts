@@ -8,7 +8,7 @@ export const SUPERVISE_INTERVAL_MS = 2_000;
 const SCAN_PAGE = 100;
 
 export interface TransportSupervisorOptions {
-  /** The transport that serves each delivery this runtime runs (`gateway` joins when Discord's listener lands). */
+  /** The transport that serves each delivery this runtime runs. */
   factories: Partial<Record<Listener, TransportFactory>>;
   /** Offsets of polling integrations, forgotten with the integration. */
   offsets: OffsetStore;

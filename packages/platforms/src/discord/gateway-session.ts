@@ -3,20 +3,14 @@ import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents, WebSocketShardStatus } from "@discordjs/ws";
 import type { SessionInfo } from "@discordjs/ws";
 import { PlatformCallError } from "@patchbay/core";
-import type { Ingested, Logger } from "@patchbay/core";
+import type { GatewayResume, Ingested, Logger } from "@patchbay/core";
 import { gatewayIntents } from "./gateway-intents.ts";
 import { answerGatewayInteraction } from "./gateway-interactions.ts";
 import { createThreadParents } from "./gateway-threads.ts";
 import { createDiscordRest } from "./rest.ts";
 
 /** What the next holder of a bot's Gateway session needs to RESUME it (Discord then replays what it missed). */
-export interface GatewayResumeState {
-  sessionId: string;
-  /** The last sequence number whose dispatch was handed on; a RESUME from here replays everything after it. */
-  sequence: number;
-  /** READY's `resume_gateway_url`. */
-  resumeUrl: string;
-}
+export type GatewayResumeState = Omit<GatewayResume, "savedAt">;
 
 /**
  * A dispatch in the shape the Discord driver parses (parse-dispatch.ts): Discord's `{op: 0, t, s, d}`, with

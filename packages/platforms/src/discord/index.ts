@@ -9,7 +9,7 @@ export { discordWebhookDriver };
 export { isFatalCloseError, openGatewaySession } from "./gateway-session.ts";
 export type { GatewayDispatch, GatewayResumeState, GatewaySession, GatewaySessionOptions } from "./gateway-session.ts";
 export { gatewayIntents } from "./gateway-intents.ts";
-export { listensOnGateway, runLeasedListener } from "./leased-listener.ts";
+export { runLeasedListener } from "./leased-listener.ts";
 export type { LeasedListenerDeps, LeasedListenerOptions, ListenerReport } from "./leased-listener.ts";
 export type { DiscordRoute } from "./route.ts";
 

@@ -12,6 +12,7 @@ import { commandDataSchema, commandInteractionSchema } from "./schemas.ts";
 import type { CommandData } from "./schemas.ts";
 import { snowflakeTime } from "./snowflake.ts";
 import { unsupported } from "./unsupported.ts";
+import { outsideGuild } from "./guild-check.ts";
 
 type DiscordEvent = PlatformEvent<DiscordRoute>;
 
@@ -65,10 +66,8 @@ export function parseCommand(body: Record<string, unknown>, integration: Integra
   if (Date.parse(receivedAt) - createdAtMs > INTERACTION_TOKEN_LIFETIME_MS) {
     return refuse("expired_interaction", `interaction created at ${new Date(createdAtMs).toISOString()}: older than its token's 15 minutes`);
   }
-  // One application can be installed in several servers; this integration answers in its own only.
-  if (interaction.guild_id !== undefined && integration.guildId !== null && interaction.guild_id !== integration.guildId) {
-    return refuse("guild_not_allowed", `guild_id ${interaction.guild_id}: this integration answers in guild ${integration.guildId} only`);
-  }
+  const foreignGuild = outsideGuild(interaction.guild_id, integration);
+  if (foreignGuild) return refuse("guild_not_allowed", foreignGuild);
 
   const inThread = interaction.channel !== undefined && THREAD_TYPES.has(interaction.channel.type);
   const chatId = inThread ? (interaction.channel?.parent_id ?? interaction.channel_id) : interaction.channel_id;

@@ -9,6 +9,7 @@ import { parseCreatedMessage } from "./parse-message.ts";
 import type { DiscordRoute } from "./route.ts";
 import { createdMessageSchema, deletedMessageSchema, gatewayPayloadSchema, updatedMessageSchema } from "./schemas.ts";
 import { unsupported } from "./unsupported.ts";
+import { outsideGuild } from "./guild-check.ts";
 
 type DiscordEvent = PlatformEvent<DiscordRoute>;
 
@@ -44,11 +45,9 @@ export function parseDispatch(body: Record<string, unknown>, integration: Integr
       const bot = discordBotOf(integration);
       // Without the bot's id its own messages cannot be told apart: answering could loop.
       if (!bot) return unsupported("unexpected_payload", "integration bot: no usable Discord id to tell its own messages", d, receivedAt, messageKey);
-      // The bot's Gateway carries every server it is in; this integration answers in its own only.
-      const guildId = message.output.guild_id;
-      if (guildId !== undefined && integration.guildId !== null && guildId !== integration.guildId) {
-        return unsupported("guild_not_allowed", `guild_id ${guildId}: this integration answers in guild ${integration.guildId} only`, d, receivedAt, messageKey);
-      }
+      // The bot's Gateway carries every server it is in.
+      const foreignGuild = outsideGuild(message.output.guild_id, integration);
+      if (foreignGuild) return unsupported("guild_not_allowed", foreignGuild, d, receivedAt, messageKey);
       return inItsOwnThread(parseCreatedMessage(message.output, bot, parentId), integration);
     }
     case "MESSAGE_UPDATE": {

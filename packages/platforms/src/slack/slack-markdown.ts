@@ -3,7 +3,7 @@ import type { InlineNode, LinkNode } from "../shared/markdown/inline.ts";
 import { splitMarkdown } from "../shared/markdown/split.ts";
 import { QUOTE_MARKERS, QUOTE_PREFIX, matchFenceOpening, isFenceClosing } from "../shared/markdown/syntax.ts";
 import type { FenceOpening } from "../shared/markdown/syntax.ts";
-import { markdownToPlainText } from "../shared/markdown/plain-text.ts";
+import { isBlankMarkdown, markdownToPlainText } from "../shared/markdown/plain-text.ts";
 
 /**
  * Slack renders standard Markdown itself when it arrives as `markdown_text` (chat.postMessage, chat.update and
@@ -55,7 +55,7 @@ export function splitForSlack(markdown: string, limit = SLACK_PART_LIMIT): strin
   return splitMarkdown(markdown, {
     limit,
     length: (part) => toSlackMarkdown(part).length,
-    isBlank: (part) => markdownToPlainText(part).trim() === "",
+    isBlank: isBlankMarkdown,
   });
 }
 

@@ -37,3 +37,6 @@ function nodesToText(nodes: readonly InlineNode[]): string {
   }
   return text;
 }
+
+/** Whether a part of a Markdown answer shows nothing once rendered (only marks and spaces): never sent alone. */
+export const isBlankMarkdown = (part: string): boolean => markdownToPlainText(part).trim() === "";

@@ -11,13 +11,16 @@
  *   GATEWAY              {integration id}   which listener instance holds its Discord Gateway connection; the session
  *                                           it saved or handed over, to resume
  *   GATEWAY-HOLDER       {instance id}      until when a listener instance holds its leases (renewed each pass), its deadline
+ *   PMSG#{identity}      PMSG               which integration took a platform message (platform + bot + key; no text;
+ *                                           expires after 7 days), so a bot connected again answers it once
+ *   RECONCILER           CURSOR             where the reconciler's walk over the integrations goes on next run
  *   DLV#{int}            {sentAt}#{key}     one platform message: claim, answer, parts sent, outcome;
  *                                           the partition newest-first is the activity log
  *                                           gsi1 (set only once answered): CONV#{int}#{conversation} / {sentAt}#{key}
  *   KEY#{sha256}         KEY                API key        gsi1: OWNER#{owner}#KEY / {createdAt}; gsi2: KEYS / {createdAt}
  *   IDEM#{owner}         {idempotency key}  a POST's claim, then its answer for replays (expires 24 h after the first request)
  *
- * Writes per answered one-part message: claim 1, done 1 (+1 into gsi1, the history), counters 1.
+ * Writes per answered one-part message: platform message 1, claim 1, done 1 (+1 into gsi1, the history), counters 1.
  */
 export const TABLE_KEYS = {
   partitionKey: "pk",

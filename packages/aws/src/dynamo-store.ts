@@ -257,19 +257,18 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
       await setLease(ref, 0);
     },
 
-    async recordImages(ref, report) {
-      await conditional(() =>
+    recordImages: (ref, report) =>
+      asHolder(() =>
         client.send(
           new UpdateCommand({
             TableName,
             Key: deliveryKey(ref),
             UpdateExpression: "SET images = :images",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeValues: { ":images": report },
+            ConditionExpression: "leaseToken = :lease",
+            ExpressionAttributeValues: { ":images": report, ":lease": ref.lease },
           }),
         ),
-      );
-    },
+      ),
 
     async recordFailure(ref, error) {
       await conditional(() =>
@@ -278,9 +277,10 @@ export function createDynamoStore(client: DynamoDBDocumentClient, tableName: str
             TableName,
             Key: deliveryKey(ref),
             UpdateExpression: "SET #status = :failed, #error = :error REMOVE leaseUntil",
-            ConditionExpression: "attribute_exists(pk) AND #status <> :done",
+            // The attempt that failed gives its lease: a claim taken since by another worker is left alone.
+            ConditionExpression: `attribute_exists(pk) AND #status <> :done${"lease" in ref ? " AND leaseToken = :lease" : ""}`,
             ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-            ExpressionAttributeValues: { ":failed": "failed", ":error": error, ":done": "done" },
+            ExpressionAttributeValues: { ":failed": "failed", ":error": error, ":done": "done", ...("lease" in ref ? { ":lease": ref.lease } : {}) },
           }),
         ),
       );

@@ -179,10 +179,13 @@ export interface DeliveryStore {
   renewLease(ref: LeasedRef, until: number): Promise<boolean>;
   /** Gives a claimed message back after a failed attempt, so the next delivery can take it at once (no-op unless this claim holds it). */
   releaseDelivery(ref: LeasedRef): Promise<void>;
-  /** Marks a message failed for good (after the last attempt). */
-  recordFailure(ref: DeliveryRef, error: LastError): Promise<void>;
-  /** Logs what became of the pictures of a message being answered (how many came, how many the model got, why not). */
-  recordImages(ref: DeliveryRef, report: ImageReport): Promise<void>;
+  /**
+   * Marks a message failed for good (after the last attempt). With the failed attempt's lease, only if no other
+   * claim took the message since; without one (the attempt failed before claiming), whatever claimed it.
+   */
+  recordFailure(ref: DeliveryRef | LeasedRef, error: LastError): Promise<void>;
+  /** Logs what became of the pictures of a message being answered (how many came, how many the model got, why not); LeaseLostError once taken over. */
+  recordImages(ref: LeasedRef, report: ImageReport): Promise<void>;
   /** The integration's activity, newest first. */
   listEvents(integrationId: string, page: PageRequest, now: number): Promise<Page<ActivityEvent>>;
   /** The last answered exchanges of a conversation, oldest first, as chat turns. */

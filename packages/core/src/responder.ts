@@ -71,7 +71,7 @@ export function createResponder(deps: ResponderDeps) {
 
   /** The model's answer: streamed onto the platform as it is written when `show` is given, else whole. */
   const generate = async (
-    integration: Integration,
+    ref: LeasedRef,
     replica: Replica,
     job: ReplyJob,
     context: OutboundContext,
@@ -83,7 +83,7 @@ export function createResponder(deps: ResponderDeps) {
     const stopTyping = client.startTyping(context);
     try {
       const gathered = await gatherImages(job.message.images, { acceptsImages: provider.acceptsImages(model), download: imageDownloader(client, context) });
-      if (gathered) await store.recordImages(deliveryRef(integration.id, job.message), gathered.report);
+      if (gathered) await store.recordImages(ref, gathered.report);
       const messages = replicaConversation(replica, history, userTurn(job.message.text, job.message.userName, gathered));
       const request = { model, messages, ...samplingSettings(replica) };
       return show ? await show(provider.stream(request)) : { text: await provider.complete(request), finalized: new Map() };
@@ -144,7 +144,7 @@ export function createResponder(deps: ResponderDeps) {
   };
 
   /** One attempt; `attempt` learns Patchbay's count of attempts at the message once it is claimed. */
-  const run = async (job: ReplyJob, attempt: Attempt): Promise<void> => {
+  const run = async (job: ReplyJob, attempt: Attempt, onClaim: (ref: LeasedRef) => void): Promise<void> => {
     const integration = await store.getIntegration(job.integrationId);
     if (!integration) {
       logger.info("integration gone, dropping job", { integration_id: job.integrationId });
@@ -171,6 +171,7 @@ export function createResponder(deps: ResponderDeps) {
     if (claim.state === "busy") throw new RetryLaterError("Another worker is answering this message.", claim.retryInMs, true);
     attempt.number = claim.attempt;
     const ref: LeasedRef = { ...deliveryRef(integration.id, job.message), lease: claim.lease };
+    onClaim(ref);
     // The lease is short so a crashed worker's message is soon taken over; a live worker keeps renewing it.
     const lease = holdLease(store, clock, ref, deps.leaseMs);
     try {
@@ -230,7 +231,7 @@ export function createResponder(deps: ResponderDeps) {
               })
           : null;
         const generating = clock.now();
-        const generated = await generate(integration, replica, job, context, client, history, show).catch(async (error: unknown) => {
+        const generated = await generate(ref, replica, job, context, client, history, show).catch(async (error: unknown) => {
           if (givesUp(error, attempt.number)) await markCutOff(client, context, posted, writtenSoFar);
           throw error;
         });
@@ -285,8 +286,10 @@ export function createResponder(deps: ResponderDeps) {
      * integration's `last_error`.
      */
     async respond(job: ReplyJob, attempt: Attempt): Promise<void> {
+      // The attempt's claim, if it got one: a failure is recorded under it, never over another worker's.
+      let claimed: LeasedRef | undefined;
       try {
-        await run(job, attempt);
+        await run(job, attempt, (ref) => (claimed = ref));
       } catch (error) {
         const lastError: LastError = {
           code: error instanceof PatchbayError ? error.code : "INTERNAL",
@@ -300,7 +303,7 @@ export function createResponder(deps: ResponderDeps) {
         // Coming back later (held elsewhere, a long rate limit) is not a failed attempt.
         if (!(error instanceof RetryLaterError) && !busy) metrics.record({ name: "failed", platform: job.platform, code: lastError.code, final });
         if (final) {
-          await store.recordFailure(deliveryRef(job.integrationId, job.message), lastError);
+          await store.recordFailure(claimed ?? deliveryRef(job.integrationId, job.message), lastError);
           if (isPermanentFailure(error)) await store.recordError(job.integrationId, lastError).catch(() => undefined);
           logger.error("message sent to dead letters", fields);
         }

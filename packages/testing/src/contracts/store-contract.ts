@@ -369,6 +369,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(store.recordPartSent(stalled, "m-stale", null)).rejects.toBeInstanceOf(LeaseLostError);
         await expect(store.recordPartSent(stalled, "m-stale", { latencyMs: 1, answer: "stale answer" })).rejects.toBeInstanceOf(LeaseLostError);
         await expect(store.recordAnswered(stalled, { latencyMs: 1, answer: "stale answer" }, [])).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.recordImages(stalled, { received: 1, passed: 0, notPassed: [] })).rejects.toBeInstanceOf(LeaseLostError);
+        // The stalled attempt failing for good marks nothing: the message is the holder's now.
+        await store.recordFailure(stalled, { code: "NETWORK_ERROR", message: "down", at: iso(T0 + LEASE + 3) });
+        expect(await store.claimDelivery(job, T0 + LEASE + 4, LEASE)).toMatchObject({ state: "busy" });
         // The holder's work is untouched and goes on.
         expect(await store.renewLease(current, T0 + 3 * LEASE)).toBe(true);
         await store.recordPartSent(current, "m1", { latencyMs: 5, answer: "the answer" });
@@ -485,7 +489,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           notPassed: [{ name: "IMG_1.HEIC", reason: "unsupported_type" as const, message: "The file is of type image/heic." }],
         };
         const held = await take(store, job, T0);
-        await store.recordImages(ref(job), report);
+        await store.recordImages(held, report);
         expect((await store.listEvents("int_contract", { limit: 1 }, T0 + 1)).items[0]).toMatchObject({ type: "processing", images: report });
         await store.recordPartSent(held, "m1", { latencyMs: 10, answer: "a cat" });
         expect((await store.listEvents("int_contract", { limit: 1 }, T0 + 2)).items[0]).toMatchObject({ type: "replied", images: report });

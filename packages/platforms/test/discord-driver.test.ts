@@ -297,6 +297,7 @@ describe("bodies that are not what Patchbay reads are unexpected_payload, with w
     ["a message without author", withField("gateway-mention", ["d", "author"], undefined), "d.author: is missing"],
     ["a mention list of strings", withField("gateway-mention", ["d", "mentions"], ["1"]), "d.mentions.0: expected an object"],
     ["an opcode that is a string", withField("gateway-mention", ["op"], "0"), "op: expected a number"],
+    ["a Gateway interaction that is not an object", { op: 0, s: 7, t: "INTERACTION_CREATE", d: "/ask hi" }, "d: expected an interaction object"],
   ];
 
   test.each(cases)("%s", (_name, body, detail) => {

@@ -46,7 +46,8 @@ export async function createGatewayResumeStore(dataDir: string): Promise<Gateway
         return null; // unreadable: a new IDENTIFY instead
       }
     },
-    keep: (id, state) => writeFileAtomic(fileOf(id), JSON.stringify(state)),
-    forget: (id) => rm(fileOf(id), { force: true }),
+    // async: a refused id rejects like every other failure, rather than throwing before a promise exists.
+    keep: async (id, state) => writeFileAtomic(fileOf(id), JSON.stringify(state)),
+    forget: async (id) => rm(fileOf(id), { force: true }),
   };
 }

@@ -10,10 +10,14 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
   });
 }
 
-/** Creates the table with its indexes if it does not exist (local runtime; on AWS, SST creates it). */
+/** How long a new table may take to become usable before ensureTable gives up. */
+const TABLE_ACTIVE_TIMEOUT_MS = 30_000;
+
+/** Creates the table with its indexes if it does not exist, and resolves once it is ACTIVE (local runtime; on AWS, SST creates it). */
 export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus !== "ACTIVE") await untilActive(client, tableName);
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -41,4 +45,16 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
       })),
     }),
   );
+  await untilActive(client, tableName);
+}
+
+/** A table that is still CREATING answers every read and write with ResourceNotFoundException. */
+async function untilActive(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`DynamoDB table ${tableName} is still ${Table?.TableStatus ?? "missing"} after ${TABLE_ACTIVE_TIMEOUT_MS / 1000} s.`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

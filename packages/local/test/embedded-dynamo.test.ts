@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { chmod, lstat, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { createDocumentClient } from "@patchbay/aws";
+import { createDocumentClient, ensureTable } from "@patchbay/aws";
+import type { AddressInfo } from "node:net";
+import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DYNAMO_CREDENTIALS_FILE, startEmbeddedDynamoThread } from "../src/embedded-dynamo.ts";
 import { readLocalConfig } from "../src/config.ts";
@@ -136,4 +138,19 @@ test("closing the embedded DynamoDB's thread twice resolves both times (a stack 
   const dynamo = await startEmbeddedDynamoThread(null);
   await dynamo.close();
   await expect(dynamo.close()).resolves.toBeUndefined();
+});
+
+test("ensureTable resolves only once a new table is ACTIVE, so the first write after it lands", async () => {
+  // A DynamoDB that takes its time creating tables, as AWS does (a CREATING table refuses every write).
+  const slow = dynalite({ createTableMs: 300 });
+  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = slow.address() as AddressInfo;
+    const client = createDocumentClient({ endpoint: `http://127.0.0.1:${port}`, region: "local", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    await ensureTable(client, "slow");
+    await client.send(new PutCommand({ TableName: "slow", Item: { pk: "P", sk: "S" } }));
+    expect((await client.send(new GetCommand({ TableName: "slow", Key: { pk: "P", sk: "S" } }))).Item).toEqual({ pk: "P", sk: "S" });
+  } finally {
+    await new Promise((resolve) => slow.close(resolve));
+  }
 });

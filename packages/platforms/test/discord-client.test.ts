@@ -94,6 +94,16 @@ describe("a channel message (via message) is answered with a reply", () => {
     expect(discord.messages(channel).filter((m) => m.content === "only once")).toHaveLength(1);
   });
 
+  test("a part posted by a worker killed before it recorded the post is edited to the new attempt's text, not posted again", async () => {
+    const { channel, ctx } = replyContext();
+    const lost = await client().sendPart(ctx, "**First** attempt, half writ", 0);
+    const again = await client().sendPart(ctx, "The second attempt", 0);
+    expect(again.messageId).toBe(lost.messageId);
+    const answers = discord.messages(channel).filter((m) => m.message_reference !== undefined);
+    expect(answers.map((m) => [m.id, m.content])).toEqual([[lost.messageId, "The second attempt"]]);
+    expect(discord.callsTo("editMessage").at(-1)!.body).toEqual({ content: "The second attempt", allowed_mentions: { parse: [], replied_user: false } });
+  });
+
   test("a question deleted meanwhile still gets its answer, as a plain message", async () => {
     const { app, channel } = channelWithQuestion();
     const ctx = context({ key: "m-gone", chatId: channel, route: { via: "message", channelId: channel, messageId: "1234567890123456789" } }, app.botToken);

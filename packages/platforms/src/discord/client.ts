@@ -30,6 +30,13 @@ const NO_REPLY_PING = { parse: [] as string[], replied_user: false };
 
 interface SentMessage {
   id: string;
+  content?: string;
+}
+
+interface MessageBody {
+  content: string;
+  allowed_mentions: { parse: string[]; replied_user?: boolean };
+  message_reference?: { message_id: string; fail_if_not_exists: boolean };
 }
 
 /**
@@ -49,11 +56,19 @@ export function createDiscordClient(rest: DiscordRest, clock: Clock, logger: Log
   const nonceOf = (context: OutboundContext, index: number) =>
     createHash("sha256").update(`${context.integration.id}:${context.message.key}:${index}`).digest("base64url").slice(0, 25);
 
-  const postToChannel = (context: OutboundContext, channelId: string, index: number, body: Record<string, unknown>) =>
-    rest<SentMessage>("POST", `/channels/${channelId}/messages`, {
-      token: botToken(context),
+  const postToChannel = async (context: OutboundContext, channelId: string, index: number, body: MessageBody) => {
+    const token = botToken(context);
+    const sent = await rest<SentMessage>("POST", `/channels/${channelId}/messages`, {
+      token,
       body: { ...body, nonce: nonceOf(context, index), enforce_nonce: true },
     });
+    // A worker killed after Discord took its post but before recording it leaves that message behind; the
+    // nonce returns it with the text of that attempt, so it is edited to this one's.
+    if (sent.content !== undefined && sent.content !== body.content) {
+      await rest("PATCH", `/channels/${channelId}/messages/${sent.id}`, { token, body: { content: body.content, allowed_mentions: body.allowed_mentions } });
+    }
+    return sent;
+  };
 
   const viaWebhook = async (route: InteractionRoute, part: string, index: number): Promise<SentMessage> => {
     const base = `/webhooks/${route.applicationId}/${encodeURIComponent(route.interactionToken)}`;

@@ -79,8 +79,14 @@ function streamingTable(run: BenchRun): string[] {
   ];
 }
 
+export interface BenchTables {
+  functions: string[];
+  load: string[];
+  streaming: string[];
+}
+
 /** The tables by marker name, each ending with where and when it was measured. */
-export function benchTables(run: BenchRun): Record<string, string[]> {
+export function benchTables(run: BenchRun): BenchTables {
   const measured = `Measured ${run.at.slice(0, 10)} by \`npm run bench\`, Node ${run.node}, ${run.cpus} × ${run.cpu ?? "cpu"}.`;
   return {
     functions: [...functionsTable(run), "", measured],
@@ -90,7 +96,7 @@ export function benchTables(run: BenchRun): Record<string, string[]> {
 }
 
 /** `readme` with each marked table replaced; a marker pair missing is an error naming it, and nothing is written. */
-export function replaceBenchTables(readme: string, tables: Record<string, string[]>): string {
+export function replaceBenchTables(readme: string, tables: BenchTables): string {
   let text = readme;
   for (const [name, lines] of Object.entries(tables)) {
     const open = `<!-- bench:${name} -->`;

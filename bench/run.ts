@@ -19,7 +19,7 @@ import type { Integration, MessageQueue, Platform, ReplyJob, SecretBundle, Token
 import { createIngressApp } from "@patchbay/functions/ingress-app";
 import { startEmbeddedDynamo } from "@patchbay/local";
 import { PLATFORM_MODULES } from "@patchbay/platforms";
-import { BUNDLE_DIR, bundleAll } from "../scripts/bundle.ts";
+import { bundleAll } from "../scripts/bundle.ts";
 import { LOAD_TARGETS, benchLoad, loadTable } from "./load.ts";
 import { benchStreaming, streamingTable } from "./streaming.ts";
 import { percentile } from "./measure.ts";
@@ -162,7 +162,7 @@ const sizes = await bundleAll();
 const results = [];
 for (const platform of ["telegram", "slack", "discord"] as const) {
   const size = sizes.find((s) => s.name === `ingress-${platform}`)!;
-  const cold = await coldStart(`${BUNDLE_DIR}/ingress-${platform}.mjs`);
+  const cold = await coldStart(size.file);
   const warm = await warmAck(platform);
   results.push({ function: `ingress-${platform}`, bundleKb: size.bytes / 1024, gzipKb: size.gzipBytes / 1024, coldStartMs: median(cold), coldStartRuns: cold, warm });
 }

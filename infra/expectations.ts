@@ -27,6 +27,27 @@ const RECONCILER = "packages/functions/src/reconciler.handler";
 const DISCORD_LISTENER = "packages/functions/src/discord-listener.handler";
 const PLATFORMS = ["telegram", "slack", "discord"];
 const ingress = (platform: string) => `packages/functions/src/ingress/${platform}.handler`;
+const INGRESS = PLATFORMS.map(ingress);
+
+/**
+ * What the ingress bundles leave out, each reached only through import(): the SDK's credential providers after
+ * the environment's, which Lambda's credentials never get to, and its event streams (infra/webhooks.ts).
+ */
+const INGRESS_LEFT_OUT = Object.fromEntries(
+  [
+    "@aws-sdk/credential-provider-http",
+    "@aws-sdk/credential-provider-ini",
+    "@aws-sdk/credential-provider-process",
+    "@aws-sdk/credential-provider-sso",
+    "@aws-sdk/credential-provider-web-identity",
+    "@smithy/core/event-streams",
+    "@smithy/credential-provider-imds",
+  ].map((path) => [path, ["dynamic-import"]]),
+);
+
+/** Optional native add-ons the Discord Gateway's WebSocket library tries (and does without): they are not installed. */
+const WS_ADD_ONS = { bufferutil: ["require-call"], "utf-8-validate": ["require-call"], "zlib-sync": ["dynamic-import"] };
+const withoutDiscordGateway = [ingress("telegram"), ingress("slack")];
 
 /** What every function reads at cold start (packages/functions/src/config.ts). */
 const CONFIG_LINKS = { Table: "sst.aws.Dynamo", ResponderQueue: "sst.aws.Queue", TenantSecrets: "sst.sst.Linkable", Settings: "sst.sst.Linkable" };
@@ -210,7 +231,7 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "every function: nodejs24.x on arm64, only SST's environment, a month of logs, a minified ESM bundle exporting its handler, no AWS SDK inside, the API's with the console's files beside it",
+    name: "every function: nodejs24.x on arm64, only SST's environment, a month of logs, a minified bundle (ESM, CommonJS for ingress) exporting its handler, the AWS SDK inside and nothing outside it loaded with it, the API's with the console's files beside it",
     run(d) {
       const fns = d.functions();
       const actual = byHandler(fns, (fn) => ({
@@ -223,7 +244,8 @@ export const CHECKS: Check[] = [
         minify: fn.build.properties.minify,
         lambdaHandler: fn.resource.inputs.handler,
         exportsHandler: fn.build.bundle?.exports.includes(exportOf(fn.handler)),
-        awsSdkBundled: fn.build.bundle?.packages.filter((p) => p.startsWith("@aws-sdk/")),
+        awsSdkInside: fn.build.bundle?.packages.includes("@aws-sdk/client-dynamodb"),
+        leftOut: fn.build.bundle?.externalImports,
         copied: fn.build.bundle?.copied,
       }));
       const expected = byHandler(fns, (fn) => ({
@@ -233,11 +255,13 @@ export const CHECKS: Check[] = [
         environment: ["SST_KEY", "SST_KEY_FILE", "SST_RESOURCE_App"],
         app: JSON.stringify({ name: "patchbay", stage: stage(d) }),
         logRetentionDays: 30,
-        format: "esm",
+        format: INGRESS.includes(fn.handler) ? "cjs" : "esm",
         minify: true,
         lambdaHandler: `bundle.${exportOf(fn.handler)}`,
         exportsHandler: true,
-        awsSdkBundled: [],
+        // Every function reads the table; its SDK comes in the bundle, not from the runtime.
+        awsSdkInside: true,
+        leftOut: { ...(withoutDiscordGateway.includes(fn.handler) ? {} : WS_ADD_ONS), ...(INGRESS.includes(fn.handler) ? INGRESS_LEFT_OUT : {}) },
         // The web console it serves at /console, read from these files on first use (infra/console.ts).
         copied: fn.handler === API ? ["console/console.css", "console/console.js", "console/index.html"] : [],
       }));

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { extname, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { evaluate } from "../infra/check/evaluate.ts";
 import { CONSOLE_BUILD_DIR } from "../packages/console/src/build.ts";
@@ -11,6 +11,8 @@ const FUNCTIONS_SRC = "packages/functions/src";
 
 export interface BundleSize {
   name: string;
+  /** Where the bundle was copied: `.mjs`, or `.cjs` for a function built as CommonJS. */
+  file: string;
   bytes: number;
   gzipBytes: number;
 }
@@ -18,7 +20,7 @@ export interface BundleSize {
 /**
  * Every Lambda function as SST 4.17 would build it for this config: the bundles of a dev-stage
  * evaluation through SST's own components (infra/check/), one per handler, copied to
- * `dist/functions/<path under packages/functions/src, dashed>.mjs` (e.g. `ingress-telegram.mjs`).
+ * `dist/functions/<path under packages/functions/src, dashed>` with the bundle's extension (e.g. `ingress-telegram.cjs`).
  * Needs `.sst/platform`, which `npm run check:infra` installs. The evaluation also builds the web console
  * into CONSOLE_BUILD_DIR (infra/console.ts), which the API function ships beside its bundle.
  */
@@ -33,10 +35,10 @@ export async function bundleAll(): Promise<BundleSize[]> {
       if (!build.bundle) throw new Error(`${build.functionID}: SST built no bundle`);
       const name = relative(FUNCTIONS_SRC, build.handler.slice(0, build.handler.lastIndexOf("."))).replaceAll("/", "-");
       if (sizes.has(name)) continue;
-      const outfile = join(BUNDLE_DIR, `${name}.mjs`);
+      const outfile = join(BUNDLE_DIR, `${name}${extname(build.bundle.file)}`);
       await copyFile(build.bundle.file, outfile);
       const bytes = await readFile(outfile);
-      sizes.set(name, { name, bytes: bytes.length, gzipBytes: gzipSync(bytes).length });
+      sizes.set(name, { name, file: outfile, bytes: bytes.length, gzipBytes: gzipSync(bytes).length });
     }
     return [...sizes.values()].sort((a, b) => a.name.localeCompare(b.name));
   } finally {

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, rm } from "node:fs/promises";
+import { isBuiltin } from "node:module";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import { build, type BuildFailure, type Metafile, type Plugin } from "esbuild";
 
@@ -64,6 +65,8 @@ export interface BundleDescription {
   bytes: number;
   exports: string[];
   externals: string[];
+  /** Each import left external other than Node's own, with how it is imported (`import-statement`, `require-call`, `dynamic-import`). */
+  externalImports: Record<string, string[]>;
   packages: string[];
   /** The files `copyFiles` put in the package, relative to its root. */
   copied: string[];
@@ -132,7 +135,11 @@ export async function buildNodeFunction(input: BuildInput, paths: { root: string
       out,
       errors: [],
       sourcemaps: p.sourceMap === undefined ? outputsOf(result.metafile, paths.root).filter((f) => f.endsWith(".map")) : [],
-      bundle: { ...describeBundle(result.metafile, paths.root, entry, outfile), copied: await copyInto(out, input.copyFiles ?? []) },
+      bundle: {
+        ...describeBundle(result.metafile, paths.root, entry, outfile),
+        ...(esm ? {} : { exports: await entryExports(entry) }),
+        copied: await copyInto(out, input.copyFiles ?? []),
+      },
     };
   } catch (error) {
     const failure = error as BuildFailure;
@@ -140,6 +147,15 @@ export async function buildNodeFunction(input: BuildInput, paths: { root: string
     const errors = failure.errors.map((e) => (e.location ? `${e.text} ${e.location.file}:${e.location.line}:${e.location.column}` : e.text));
     return { handler: `bundle${extname(input.handler)}`, out, errors, sourcemaps: [] };
   }
+}
+
+/**
+ * What a CommonJS bundle exports, for which esbuild's metafile lists nothing: its entry's exports, which esbuild
+ * turns into the bundle's `module.exports` one for one.
+ */
+async function entryExports(entry: string): Promise<string[]> {
+  const { metafile } = await build({ entryPoints: [entry], outdir: "entry-exports", write: false, metafile: true, format: "esm", platform: "node", logLevel: "silent" });
+  return Object.values(metafile.outputs).flatMap((output) => output.exports);
 }
 
 /** copyFiles into the package, as the CLI does once the bundle is built; answers what landed there. */
@@ -209,9 +225,13 @@ function outputsOf(metafile: Metafile, root: string): string[] {
 function describeBundle(metafile: Metafile, root: string, entry: string, outfile: string): Omit<BundleDescription, "copied"> {
   const [, output] = Object.entries(metafile.outputs).find(([file]) => resolve(root, file) === outfile) ?? [];
   if (!output) throw new Error(`Runtime.Build: esbuild's metafile does not list ${outfile}`);
-  const externals = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));
+  // "<runtime>" is esbuild's own helpers, which it writes into the bundle.
+  const external = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external && i.path !== "<runtime>"));
+  const externals = external.map((i) => i.path);
+  const externalImports: Record<string, string[]> = {};
+  for (const { path, kind } of external.filter((i) => !isBuiltin(i.path))) externalImports[path] = unique([...(externalImports[path] ?? []), kind]);
   const packages = Object.keys(metafile.inputs).flatMap((file) => /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? []);
-  return { entry, file: outfile, bytes: output.bytes, exports: output.exports, externals: unique(externals), packages: unique(packages) };
+  return { entry, file: outfile, bytes: output.bytes, exports: output.exports, externals: unique(externals), externalImports, packages: unique(packages) };
 }
 
 const unique = (values: string[]) => [...new Set(values)].sort();

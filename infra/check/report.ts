@@ -38,8 +38,8 @@ export interface FunctionBuild {
   links: Record<string, Record<string, Json>>;
   /** The handler Lambda will call (`bundle.<export>`), or undefined when the build failed. */
   result: { handler: string; errors: string[] } | undefined;
-  /** The bundle: its size, exports, imports left external and npm packages bundled in. */
-  bundle: { file: string; bytes: number; exports: string[]; externals: string[]; packages: string[]; copied: string[] } | undefined;
+  /** The bundle: its size, exports, imports left external (those not Node's own with how they are imported) and npm packages bundled in. */
+  bundle: { file: string; bytes: number; exports: string[]; externals: string[]; externalImports: Record<string, string[]>; packages: string[]; copied: string[] } | undefined;
 }
 
 export interface Evaluation {
